@@ -1,0 +1,3 @@
+from asylumlens.cli import main
+
+main()

@@ -1,0 +1,27 @@
+"""The exceptions AsylumLens raises on bad input, one tree for every interface.
+
+    AsylumLensError            anything the user can fix; the CLI prints it on one line, exit 2
+    ├── ReleaseError           a release that cannot be read (missing file, corrupt zip, bad header)
+    ├── StoreError             no store, no release in it, or a release id that is not there
+    └── QueryError             an unknown dimension, definition, filter value, or an empty result
+
+Messages name the file, line or field, and say what is valid.
+"""
+
+from __future__ import annotations
+
+
+class AsylumLensError(Exception):
+    """Base class: a problem with the user's input, not a bug."""
+
+
+class ReleaseError(AsylumLensError):
+    """The release (zip or folder) cannot be read as an EOIR case-data release."""
+
+
+class StoreError(AsylumLensError):
+    """The store holds no usable release, or the one asked for."""
+
+
+class QueryError(AsylumLensError):
+    """A query asks for something that does not exist, or finds nothing."""
