@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from asylumlens.errors import AsylumLensError
 
@@ -36,12 +37,301 @@ StoreOption = Annotated[
 ]
 
 
+@app.command()
+def fetch(
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="Release zip URL. Default: EOIR's official URL."),
+    ] = None,
+    dest: Annotated[
+        Path | None,
+        typer.Option(
+            "--dest", help="Download folder. Default: <store>/downloads.", show_default=False
+        ),
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Download the EOIR case-data zip if it changed since the last fetch (resumes cut downloads).
+
+    Example: asylumlens fetch --store /srv/asylumlens
+    """
+    from asylumlens.releases import DEFAULT_URL, LineProgress, RichProgress, fetch_release
+    from asylumlens.store import resolve_store_root
+
+    folder = dest if dest is not None else resolve_store_root(store) / "downloads"
+    progress = RichProgress(err_console) if err_console.is_terminal else LineProgress(sys.stderr)
+    result = fetch_release(url or DEFAULT_URL, folder, progress=progress)
+    if result.status == "unchanged":
+        typer.echo(f"unchanged since {result.last_modified or result.etag}: {result.path}")
+    else:
+        typer.echo(f"{result.status} {result.path} ({result.bytes} bytes, sha256 {result.sha256})")
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Argument(help="Folder to write the release and manifest into.")],
+    cases: Annotated[int, typer.Option("--cases", help="Number of cases (A_TblCase rows).")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same bytes.")],
+    release_date: Annotated[
+        str, typer.Option("--date", help="Release date YYYY-MM-DD (names the folder).")
+    ] = "2026-11-01",
+    zip_: Annotated[
+        bool, typer.Option("--zip", help="Also pack OUT/EOIR Case Data.zip (folder is kept).")
+    ] = False,
+    clean: Annotated[bool, typer.Option("--clean", help="Inject no faults.")] = False,
+) -> None:
+    """Write a synthetic EOIR release (real layout, real codes, injected faults) and its manifest.
+
+    Example: asylumlens synth /tmp/synth --cases 20000 --seed 1 --zip
+    """
+    import time
+    from datetime import date
+
+    from asylumlens.errors import ReleaseError
+    from asylumlens.synth import generate
+
+    try:
+        when = date.fromisoformat(release_date)
+    except ValueError:
+        raise ReleaseError(f"--date {release_date!r} is not a date; use YYYY-MM-DD") from None
+    started = time.monotonic()
+    if err_console.is_terminal:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        bar = Progress(
+            TextColumn("synth"),
+            BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,} cases"),
+            TextColumn("{task.fields[rows]:,} rows ({task.fields[rate]:,.0f} rows/s)"),
+            TimeElapsedColumn(),
+            console=err_console,
+        )
+        task = bar.add_task("synth", total=cases, rows=0, rate=0.0)
+
+        def report(done: int, total: int, rows: int) -> None:
+            rate = rows / max(time.monotonic() - started, 1e-9)
+            bar.update(task, completed=done, rows=rows, rate=rate)
+
+        with bar:
+            result = generate(
+                out, cases, seed, release_date=when, faults=not clean, zip=zip_, progress=report
+            )
+    else:
+
+        def report(done: int, total: int, rows: int) -> None:
+            rate = rows / max(time.monotonic() - started, 1e-9)
+            print(
+                f"synth: {done:,}/{total:,} cases, {rows:,} rows, {rate:,.0f} rows/s",
+                file=sys.stderr,
+                flush=True,
+            )
+
+        result = generate(
+            out, cases, seed, release_date=when, faults=not clean, zip=zip_, progress=report
+        )
+    typer.echo(f"release: {result.release}")
+    if result.zip is not None:
+        typer.echo(f"zip: {result.zip}")
+    typer.echo(f"manifest: {result.manifest}")
+    for stem, n in result.counts.items():
+        typer.echo(f"  {stem}\t{n:,} rows")
+    typer.echo(f"done in {time.monotonic() - started:.1f} s")
+
+
+# ---------------------------------------------------------------------------------------
+# Outcome analytics: rates, compare, judges, codes (asylumlens.analytics).
+
+DefinitionOption = Annotated[
+    str,
+    typer.Option("--definition", "-d", help="Grant-rate definition: eoir, trac, ... (docs/methodology.md)."),
+]
+WhereOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--where", "-w", help="Filter DIMENSION=CODE[,CODE]; repeatable; values are OR'ed."
+    ),
+]
+SinceOption = Annotated[str | None, typer.Option("--since", help="FY2010 or 2009-10-01.")]
+UntilOption = Annotated[str | None, typer.Option("--until", help="FY2025 or 2025-09-30.")]
+ReleaseOption = Annotated[
+    str | None, typer.Option("--release", help="Release id. Default: the newest.")
+]
+FormatOption = Annotated[
+    str, typer.Option("--format", "-f", help="table, json, csv or ndjson.")
+]
+
+
+def _analytics_output(df: Any, fmt_name: str, title: str, notes: list[str] | None = None) -> None:
+    """Print an analytics frame; SYNTHETIC releases are labelled on stderr and in the title."""
+    import math
+
+    from asylumlens.analytics import DIMENSIONS
+    from asylumlens.errors import QueryError
+    from asylumlens.output import Format, emit
+
+    try:
+        fmt = Format(fmt_name)
+    except ValueError:
+        raise QueryError(f"unknown format {fmt_name!r}; valid: table, json, csv, ndjson") from None
+    release = df.attrs.get("release")
+    if df.attrs.get("synthetic"):
+        err_console.print(
+            f"[bold yellow]SYNTHETIC[/] release {release}: generated data, not EOIR figures",
+            highlight=False,
+        )
+        title = f"SYNTHETIC - {title}"
+    rows = df.to_dict("records")
+    if fmt is Format.table:
+        for row in rows:  # an unlabelled code shows the code itself
+            for name, dim in DIMENSIONS.items():
+                label = dim.label
+                if label and label in row and name in row:
+                    value = row[label]
+                    if value is None or (isinstance(value, float) and math.isnan(value)):
+                        row[label] = row[name]
+    emit(rows, fmt, out=sys.stdout, columns=[str(c) for c in df.columns], title=f"{title} (release {release})")
+    for note in notes or []:
+        if fmt is Format.table:
+            typer.echo(note)
+        else:
+            err_console.print(note, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def rates(
+    definition: DefinitionOption = "eoir",
+    by: Annotated[
+        str, typer.Option("--by", "-b", help="Comma list of dimensions, e.g. fiscal_year,nationality.")
+    ] = "fiscal_year",
+    where: WhereOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    unit: Annotated[str, typer.Option("--unit", help="application or case.")] = "application",
+    grant_codes: Annotated[
+        str | None, typer.Option("--grant-codes", help="APPL_DEC codes counted as grants, e.g. G,F.")
+    ] = None,
+    min_decisions: Annotated[
+        int | None, typer.Option("--min-decisions", help="Flag rows with fewer decisions.")
+    ] = None,
+    fmt: FormatOption = "table",
+    store: StoreOption = None,
+    release: ReleaseOption = None,
+) -> None:
+    """Asylum grant rates broken down by dimensions, with 95% Wilson intervals.
+
+    Example: asylumlens rates --definition trac --by fiscal_year,nationality --where nationality=CH --since FY2010
+    """
+    from asylumlens.analytics import rates as compute
+    from asylumlens.analytics.dimensions import parse_where_strings
+
+    df = compute(
+        definition=definition,
+        by=by,
+        where=parse_where_strings(where or []),
+        since=since,
+        until=until,
+        unit=unit,
+        grant_codes=grant_codes,
+        min_decisions=min_decisions,
+        store=store,
+        release=release,
+    )
+    note = f"below_threshold: fewer than {df.attrs['min_decisions']} decisions"
+    _analytics_output(df, fmt, f"Asylum grant rates, {df.attrs['definition_title']}", [note])
+
+
+@app.command()
+def compare(
+    period: Annotated[str, typer.Option("--period", help="FY2025, or a range FY2024-FY2025.")] = "FY2025",
+    baseline: Annotated[
+        str, typer.Option("--baseline", help="Fiscal years to compare with, e.g. FY2010-FY2024.")
+    ] = "FY2010-FY2024",
+    definition: DefinitionOption = "eoir",
+    where: WhereOption = None,
+    fmt: FormatOption = "table",
+    store: StoreOption = None,
+    release: ReleaseOption = None,
+) -> None:
+    """A period's grant rate beside the baseline's mean of yearly rates and its pooled rate.
+
+    Example: asylumlens compare --period FY2025 --baseline FY2010-FY2024 --definition eoir
+    """
+    from asylumlens.analytics import compare as compute
+    from asylumlens.analytics.dimensions import parse_where_strings
+
+    df = compute(
+        period=period,
+        baseline=baseline,
+        definition=definition,
+        where=parse_where_strings(where or []),
+        store=store,
+        release=release,
+    )
+    _analytics_output(df, fmt, f"{df.attrs['period']} vs {df.attrs['baseline']}", [df.attrs["sentence"]])
+
+
+@app.command()
+def judges(
+    court: Annotated[str, typer.Option("--court", help="Base city code of the court, e.g. NYC.")],
+    nationality: Annotated[
+        str | None, typer.Option("--nationality", help="NAT code, e.g. CH.")
+    ] = None,
+    definition: DefinitionOption = "trac",
+    since: SinceOption = None,
+    until: UntilOption = None,
+    fmt: FormatOption = "table",
+    store: StoreOption = None,
+    release: ReleaseOption = None,
+) -> None:
+    """Each judge's raw grant rate and empirical-Bayes shrunken estimate, and their spread.
+
+    Example: asylumlens judges --court NYC --nationality CH --since FY2020
+    """
+    from asylumlens.analytics import judges as compute
+
+    df = compute(
+        court=court,
+        nationality=nationality,
+        definition=definition,
+        since=since,
+        until=until,
+        store=store,
+        release=release,
+    )
+    notes = []
+    for name, s in df.attrs["spread"].items():
+        notes.append(
+            f"spread {name}: {s['judges']} judges, min {s['min']:.1%}, max {s['max']:.1%}, "
+            f"IQR {s['iqr']:.1%}"
+        )
+    prior = df.attrs["prior"]
+    notes.append(f"prior Beta({prior['alpha']:.3g}, {prior['beta']:.3g}), mean {prior['mean']:.1%}")
+    _analytics_output(df, fmt, f"Judges at {court}, {df.attrs['definition_title']}", notes)
+
+
+@app.command()
+def codes(
+    dimension: Annotated[str, typer.Argument(help="court, judge, nationality, language, ...")],
+    fmt: FormatOption = "table",
+    store: StoreOption = None,
+    release: ReleaseOption = None,
+) -> None:
+    """The codes a release uses for a dimension, with labels and asylum decision counts.
+
+    Example: asylumlens codes court
+    """
+    from asylumlens.analytics import codes as compute
+
+    df = compute(dimension, store=store, release=release)
+    _analytics_output(df, fmt, f"{dimension} codes")
+
+
 def main() -> None:
     """Console-script entry point: run the app, map user errors to exit status 2."""
     try:
         app()
     except AsylumLensError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
 

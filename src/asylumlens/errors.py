@@ -2,6 +2,7 @@
 
     AsylumLensError            anything the user can fix; the CLI prints it on one line, exit 2
     ├── ReleaseError           a release that cannot be read (missing file, corrupt zip, bad header)
+    │   └── FetchError         a release that cannot be downloaded (HTTP error, cut, wrong length)
     ├── StoreError             no store, no release in it, or a release id that is not there
     └── QueryError             an unknown dimension, definition, filter value, or an empty result
 
@@ -17,6 +18,10 @@ class AsylumLensError(Exception):
 
 class ReleaseError(AsylumLensError):
     """The release (zip or folder) cannot be read as an EOIR case-data release."""
+
+
+class FetchError(ReleaseError):
+    """The release cannot be downloaded: HTTP status, network failure, bad length, not a zip."""
 
 
 class StoreError(AsylumLensError):

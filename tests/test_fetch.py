@@ -1,0 +1,546 @@
+"""``fetch`` against a real HTTP server on 127.0.0.1 that can lie, cut, stall and ignore ranges.
+
+The server serves one synthetic zip built here with :mod:`zipfile`; each test sets how it
+misbehaves and reads its request log to see what the client actually asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+from rich.console import Console
+
+from asylumlens.errors import FetchError, ReleaseError
+from asylumlens.releases import FetchProgress, FetchResult, fetch_release, release_file_name
+from asylumlens.releases.progress import LineProgress, RichProgress
+
+LAST_MODIFIED = "Mon, 03 Aug 2026 14:22:09 GMT"
+NEXT_MODIFIED = "Thu, 03 Sep 2026 09:00:00 GMT"
+CHUNK = 4096
+
+
+def synthetic_zip(seed: int = 1, size: int = 300_000) -> bytes:
+    """A small stored (uncompressed) zip in the release layout, with incompressible bytes."""
+    rng = random.Random(seed)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("EOIR Case Data/A_TblCase.csv", rng.randbytes(size))
+        archive.writestr("Lookup/tblLanguage.csv", b"strCode\tstrDescription\nENG\tEnglish\n")
+    return buffer.getvalue()
+
+
+def fetch(
+    url: str,
+    dest: Path,
+    *,
+    retries: int = 3,
+    timeout: httpx.Timeout | float = 2.0,
+    progress: FetchProgress | None = None,
+) -> FetchResult:
+    """fetch_release with small chunks and no pause between retries, to keep tests fast."""
+    return fetch_release(
+        url,
+        dest,
+        chunk_size=CHUNK,
+        timeout=timeout,
+        retries=retries,
+        retry_delay=0.0,
+        progress=progress,
+    )
+
+
+@dataclass
+class Seen:
+    method: str
+    headers: dict[str, str]
+
+
+@dataclass
+class Behaviour:
+    """What the server sends; tests mutate it between calls."""
+
+    body: bytes
+    etag: str | None = '"v1"'
+    last_modified: str | None = LAST_MODIFIED
+    status: int = 200
+    head_status: int | None = None
+    accept_ranges: bool = True
+    honour_range: bool = True
+    head_length: int | None = None  # Content-Length announced by HEAD; None = len(body)
+    get_length: int | None = None  # Content-Length announced by GET; None = actual length
+    close_delimited: bool = False  # GET without Content-Length, body ends at close
+    cut_after: list[int | None] = field(default_factory=list)  # per GET: bytes before a cut
+    stall_after: list[int | None] = field(default_factory=list)  # per GET: bytes, then stall
+    log: list[Seen] = field(default_factory=list)
+
+    def gets(self) -> list[Seen]:
+        return [s for s in self.log if s.method == "GET"]
+
+
+class ReleaseHandler(BaseHTTPRequestHandler):
+    server: ReleaseServer
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _common(self, length: int | None) -> None:
+        b = self.server.behaviour
+        if b.etag:
+            self.send_header("ETag", b.etag)
+        if b.last_modified:
+            self.send_header("Last-Modified", b.last_modified)
+        self.send_header("Accept-Ranges", "bytes" if b.accept_ranges else "none")
+        self.send_header("Content-Type", "application/zip")
+        if length is not None:
+            self.send_header("Content-Length", str(length))
+
+    def do_HEAD(self) -> None:
+        b = self.server.behaviour
+        b.log.append(Seen("HEAD", dict(self.headers.items())))
+        status = b.head_status or b.status
+        if status != 200:
+            self.send_error(status)
+            return
+        self.send_response(200)
+        self._common(b.head_length if b.head_length is not None else len(b.body))
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        b = self.server.behaviour
+        b.log.append(Seen("GET", dict(self.headers.items())))
+        cut = b.cut_after.pop(0) if b.cut_after else None
+        stall = b.stall_after.pop(0) if b.stall_after else None
+        if b.status != 200:
+            self.send_error(b.status)
+            return
+        start = self._range_start()
+        if start is not None and start >= len(b.body):
+            self.send_response(416)
+            self.send_header("Content-Range", f"bytes */{len(b.body)}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        payload = b.body[start or 0 :]
+        if start is not None:
+            self.send_response(206)
+            self._common(len(payload))
+            self.send_header("Content-Range", f"bytes {start}-{len(b.body) - 1}/{len(b.body)}")
+        else:
+            self.send_response(200)
+            announced = b.get_length if b.get_length is not None else len(payload)
+            self._common(None if b.close_delimited else announced)
+        self.end_headers()
+        limit = next((n for n in (cut, stall) if n is not None), None)
+        try:
+            self.wfile.write(payload if limit is None else payload[:limit])
+            self.wfile.flush()
+            if stall is not None:
+                time.sleep(1.0)  # longer than the client's read timeout
+        except OSError:
+            pass
+        self.close_connection = True
+        if limit is not None:
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _range_start(self) -> int | None:
+        b = self.server.behaviour
+        wanted = self.headers.get("Range")
+        if not wanted or not b.honour_range or not b.accept_ranges:
+            return None
+        if_range = self.headers.get("If-Range")
+        if if_range is not None and if_range not in (b.etag, b.last_modified):
+            return None  # the part belongs to another version: send it all
+        return int(wanted.removeprefix("bytes=").split("-")[0])
+
+
+class ReleaseServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, behaviour: Behaviour) -> None:
+        super().__init__(("127.0.0.1", 0), ReleaseHandler)
+        self.behaviour = behaviour
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/EOIR%20Case%20Data.zip"
+
+
+@pytest.fixture
+def release() -> bytes:
+    return synthetic_zip()
+
+
+@pytest.fixture
+def server(release: bytes) -> Iterator[ReleaseServer]:
+    srv = ReleaseServer(Behaviour(body=release))
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+    thread.join(5)
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def stored(dest: Path) -> list[str]:
+    """Release zips in the download folder (what a later ingest would pick up)."""
+    return sorted(p.name for p in dest.glob("*.zip"))
+
+
+def state(dest: Path) -> dict[str, object]:
+    loaded: dict[str, object] = json.loads((dest / "fetch-state.json").read_text())
+    return loaded
+
+
+# --- the normal path -----------------------------------------------------------------------
+
+
+def test_first_fetch_downloads_and_records(server: ReleaseServer, tmp_path: Path) -> None:
+    result = fetch(server.url, tmp_path)
+    body = server.behaviour.body
+    assert result.status == "downloaded"
+    assert result.path == tmp_path / "EOIR Case Data 2026-08-03.zip"
+    assert result.path.read_bytes() == body
+    assert (result.sha256, result.bytes, result.etag) == (sha(body), len(body), '"v1"')
+    record = state(tmp_path)["fetches"][server.url]  # type: ignore[index]
+    assert record["sha256"] == sha(body)
+    assert record["last_modified"] == LAST_MODIFIED
+    assert record["content_length"] == len(body)
+    assert record["path"] == "EOIR Case Data 2026-08-03.zip"
+    assert not list(tmp_path.glob("*.part*"))
+    assert server.behaviour.gets()[0].headers["Accept-Encoding"] == "identity"
+
+
+def test_unchanged_release_issues_no_get(server: ReleaseServer, tmp_path: Path) -> None:
+    first = fetch(server.url, tmp_path)
+    server.behaviour.log.clear()
+    again = fetch(server.url, tmp_path)
+    assert again.status == "unchanged"
+    assert (again.path, again.sha256) == (first.path, first.sha256)
+    assert [s.method for s in server.behaviour.log] == ["HEAD"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"etag": '"v2"'}, {"last_modified": NEXT_MODIFIED}],
+    ids=["etag", "last-modified"],
+)
+def test_changed_validator_downloads_again(
+    server: ReleaseServer, tmp_path: Path, change: dict[str, str]
+) -> None:
+    fetch(server.url, tmp_path)
+    new_body = synthetic_zip(seed=2)
+    server.behaviour.body = new_body
+    for key, value in change.items():
+        setattr(server.behaviour, key, value)
+    result = fetch(server.url, tmp_path)
+    assert result.status == "downloaded"
+    assert result.path.read_bytes() == new_body
+    assert state(tmp_path)["fetches"][server.url]["sha256"] == sha(new_body)  # type: ignore[index]
+    if "last_modified" in change:  # a new date, a new file beside the old one
+        assert stored(tmp_path) == [
+            "EOIR Case Data 2026-08-03.zip",
+            "EOIR Case Data 2026-09-03.zip",
+        ]
+
+
+def test_altered_local_file_is_downloaded_again(server: ReleaseServer, tmp_path: Path) -> None:
+    first = fetch(server.url, tmp_path)
+    first.path.write_bytes(b"tampered")
+    result = fetch(server.url, tmp_path)
+    assert result.status == "downloaded"
+    assert result.path.read_bytes() == server.behaviour.body
+
+
+def test_weak_etag_counts_as_the_same_release(server: ReleaseServer, tmp_path: Path) -> None:
+    fetch(server.url, tmp_path)
+    server.behaviour.etag = 'W/"v1"'
+    assert fetch(server.url, tmp_path).status == "unchanged"
+
+
+# --- cuts, stalls and resumes --------------------------------------------------------------
+
+
+def test_cut_connection_is_resumed_automatically(server: ReleaseServer, tmp_path: Path) -> None:
+    server.behaviour.cut_after = [12 * CHUNK]  # whole chunks: the client keeps every byte
+    result = fetch(server.url, tmp_path, retries=2)
+    assert result.status == "resumed"
+    assert result.sha256 == sha(server.behaviour.body)
+    first, second = server.behaviour.gets()
+    assert "Range" not in first.headers
+    assert second.headers["Range"] == f"bytes={12 * CHUNK}-"
+    assert second.headers["If-Range"] == '"v1"'
+
+
+def test_next_run_resumes_a_kept_part(server: ReleaseServer, tmp_path: Path) -> None:
+    server.behaviour.cut_after = [17 * CHUNK]
+    with pytest.raises(
+        FetchError, match=rf"connection cut after {17 * CHUNK} of \d+ bytes .*run again"
+    ):
+        fetch(server.url, tmp_path, retries=0)
+    assert (tmp_path / "EOIR Case Data.zip.part").stat().st_size == 17 * CHUNK
+    assert stored(tmp_path) == [] and not (tmp_path / "fetch-state.json").exists()
+    result = fetch(server.url, tmp_path, retries=0)
+    assert result.status == "resumed"
+    assert result.path.read_bytes() == server.behaviour.body
+    assert result.sha256 == sha(server.behaviour.body)
+    assert server.behaviour.gets()[-1].headers["Range"] == f"bytes={17 * CHUNK}-"
+    assert not list(tmp_path.glob("*.part*"))
+
+
+def test_read_timeout_is_resumed(server: ReleaseServer, tmp_path: Path) -> None:
+    server.behaviour.stall_after = [10 * CHUNK]
+    result = fetch(server.url, tmp_path, retries=1, timeout=httpx.Timeout(2.0, read=0.2))
+    assert result.status == "resumed"
+    assert result.sha256 == sha(server.behaviour.body)
+    assert server.behaviour.gets()[1].headers["Range"] == f"bytes={10 * CHUNK}-"
+
+
+def test_server_ignoring_range_restarts_cleanly(server: ReleaseServer, tmp_path: Path) -> None:
+    server.behaviour.honour_range = False
+    server.behaviour.cut_after = [15 * CHUNK]
+    result = fetch(server.url, tmp_path, retries=1)
+    assert result.status == "downloaded"
+    assert result.path.read_bytes() == server.behaviour.body
+    assert server.behaviour.gets()[1].headers["Range"] == f"bytes={15 * CHUNK}-"
+
+
+def test_part_of_an_older_version_is_not_spliced(server: ReleaseServer, tmp_path: Path) -> None:
+    server.behaviour.cut_after = [50_000]
+    with pytest.raises(FetchError):
+        fetch(server.url, tmp_path, retries=0)
+    server.behaviour.body = synthetic_zip(seed=3)
+    server.behaviour.etag, server.behaviour.last_modified = '"v2"', NEXT_MODIFIED
+    result = fetch(server.url, tmp_path, retries=0)
+    assert result.status == "downloaded"
+    assert result.path.read_bytes() == server.behaviour.body
+    assert "Range" not in server.behaviour.gets()[-1].headers
+
+
+def test_retries_are_bounded(server: ReleaseServer, tmp_path: Path) -> None:
+    server.behaviour.cut_after = [10_000] * 10
+    with pytest.raises(FetchError, match=r"\(3 attempts\); EOIR Case Data\.zip\.part kept"):
+        fetch(server.url, tmp_path, retries=2)
+    assert len(server.behaviour.gets()) == 3
+    assert stored(tmp_path) == []
+
+
+def test_whole_part_from_a_killed_run_is_promoted_without_get(
+    server: ReleaseServer, tmp_path: Path
+) -> None:
+    body = server.behaviour.body
+    (tmp_path / "EOIR Case Data.zip.part").write_bytes(body)
+    (tmp_path / "EOIR Case Data.zip.part.json").write_text(
+        json.dumps(
+            {
+                "url": server.url,
+                "etag": '"v1"',
+                "last_modified": LAST_MODIFIED,
+                "content_length": len(body),
+            }
+        )
+    )
+    result = fetch(server.url, tmp_path)
+    assert (result.status, result.sha256) == ("resumed", sha(body))
+    assert server.behaviour.gets() == []
+
+
+def test_one_fetch_per_folder_at_a_time(server: ReleaseServer, tmp_path: Path) -> None:
+    import fcntl
+
+    with (tmp_path / "fetch.lock").open("a") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(FetchError, match="another fetch is already running"):
+            fetch(server.url, tmp_path)
+    assert server.behaviour.log == []
+
+
+# --- bad answers: an error, nothing stored, state untouched --------------------------------
+
+
+def assert_nothing_stored(dest: Path, *, part_kept: bool = False) -> None:
+    assert stored(dest) == []
+    assert not (dest / "fetch-state.json").exists()
+    assert (dest / "EOIR Case Data.zip.part").exists() == part_kept
+
+
+@pytest.mark.parametrize("status", [404, 503])
+def test_http_error(server: ReleaseServer, tmp_path: Path, status: int) -> None:
+    server.behaviour.status = status
+    with pytest.raises(FetchError, match=rf"^cannot fetch {server.url}: HTTP {status} \w"):
+        fetch(server.url, tmp_path)
+    assert_nothing_stored(tmp_path)
+
+
+def test_error_on_get_after_good_head(server: ReleaseServer, tmp_path: Path) -> None:
+    server.behaviour.status, server.behaviour.head_status = 500, 200
+    with pytest.raises(FetchError, match=r"HTTP 500"):
+        fetch(server.url, tmp_path)
+    assert_nothing_stored(tmp_path)
+
+
+def test_connection_refused(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/EOIR%20Case%20Data.zip"
+    with pytest.raises(FetchError, match=rf"^cannot fetch {url}: connection failed"):
+        fetch(url, tmp_path)
+    assert_nothing_stored(tmp_path)
+
+
+def test_truncated_body_without_ranges(server: ReleaseServer, tmp_path: Path) -> None:
+    body = server.behaviour.body
+    server.behaviour.accept_ranges = False
+    server.behaviour.head_length = server.behaviour.get_length = len(body) + 1000
+    with pytest.raises(
+        FetchError,
+        match=rf"connection cut after \d+ of {len(body) + 1000} bytes \(2 attempts\); "
+        "nothing stored$",
+    ):
+        fetch(server.url, tmp_path, retries=1)
+    assert_nothing_stored(tmp_path)
+    assert all("Range" not in s.headers for s in server.behaviour.gets())
+
+
+def test_truncated_body_with_ranges(server: ReleaseServer, tmp_path: Path) -> None:
+    body = server.behaviour.body
+    server.behaviour.head_length = server.behaviour.get_length = len(body) + 1000
+    with pytest.raises(FetchError, match=r"wrong length, .*; partial download discarded$"):
+        fetch(server.url, tmp_path, retries=1)
+    assert_nothing_stored(tmp_path)
+
+
+def test_head_and_get_disagree_on_length(server: ReleaseServer, tmp_path: Path) -> None:
+    server.behaviour.head_length = len(server.behaviour.body) + 100
+    with pytest.raises(FetchError, match=r"wrong length, HEAD announced \d+ bytes but GET \d+"):
+        fetch(server.url, tmp_path)
+    assert_nothing_stored(tmp_path)
+
+
+def test_body_longer_than_announced(server: ReleaseServer, tmp_path: Path) -> None:
+    real = server.behaviour.body
+    server.behaviour.close_delimited = True
+    server.behaviour.body = real + b"\0" * 50
+    server.behaviour.head_length = len(real)
+    with pytest.raises(
+        FetchError, match=rf"received {len(real) + 50} bytes .* announced {len(real)}"
+    ):
+        fetch(server.url, tmp_path)
+    assert_nothing_stored(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"<html><body>Service unavailable</body></html>" * 100, synthetic_zip()[:-200]],
+    ids=["html-page", "cut-central-directory"],
+)
+def test_not_a_zip(server: ReleaseServer, tmp_path: Path, body: bytes) -> None:
+    server.behaviour.body = body
+    with pytest.raises(FetchError, match=r"is not a readable zip .*; nothing stored$"):
+        fetch(server.url, tmp_path)
+    assert_nothing_stored(tmp_path)
+
+
+def test_failed_update_keeps_previous_release(server: ReleaseServer, tmp_path: Path) -> None:
+    first = fetch(server.url, tmp_path)
+    before = (tmp_path / "fetch-state.json").read_bytes()
+    server.behaviour.etag, server.behaviour.body = '"v2"', b"not a zip at all" * 100
+    with pytest.raises(FetchError, match="not a readable zip"):
+        fetch(server.url, tmp_path)
+    assert (tmp_path / "fetch-state.json").read_bytes() == before
+    assert stored(tmp_path) == [first.path.name]
+    assert first.path.read_bytes() != server.behaviour.body
+
+
+def test_unreadable_state_file(server: ReleaseServer, tmp_path: Path) -> None:
+    (tmp_path / "fetch-state.json").write_text("{not json")
+    with pytest.raises(FetchError, match=r"fetch-state\.json: unreadable fetch state"):
+        fetch(server.url, tmp_path)
+    assert issubclass(FetchError, ReleaseError)
+
+
+# --- naming and progress -------------------------------------------------------------------
+
+
+def test_release_file_name() -> None:
+    url = "https://fileshare.eoir.justice.gov/EOIR%20Case%20Data.zip"
+    assert release_file_name(url, LAST_MODIFIED, "2026-11-29") == "EOIR Case Data 2026-08-03.zip"
+    assert release_file_name(url, None, "2026-11-29") == "EOIR Case Data 2026-11-29.zip"
+    assert release_file_name(url, "garbage", "2026-11-29") == "EOIR Case Data 2026-11-29.zip"
+    assert release_file_name("https://h/a/..", None, "2026-11-29") == "release 2026-11-29.zip"
+
+
+def test_line_progress_reports_resume_and_percentages(
+    server: ReleaseServer, tmp_path: Path
+) -> None:
+    server.behaviour.cut_after = [25 * CHUNK]
+    out = io.StringIO()
+    fetch(server.url, tmp_path, progress=LineProgress(out), retries=1)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("downloading 300.")
+    assert any(line.startswith("connection cut after 102.4 kB; resuming") for line in lines)
+    assert any("resuming at 102.4 kB" in line for line in lines)
+    assert lines[-1].lstrip().startswith("100%")
+
+
+def test_rich_progress_draws_a_bar(server: ReleaseServer, tmp_path: Path) -> None:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=100)
+    server.behaviour.cut_after = [25 * CHUNK]
+    fetch(server.url, tmp_path, progress=RichProgress(console), retries=1)
+    text = out.getvalue()
+    assert "connection cut after 102.4 kB; resuming" in text
+    assert "300.3 kB" in text
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "asylumlens", "fetch", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_cli_downloads_then_reports_unchanged(server: ReleaseServer, tmp_path: Path) -> None:
+    env = {"ASYLUMLENS_STORE": str(tmp_path / "store")}
+    first = run_cli("--url", server.url, env=env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("downloaded ")
+    assert (tmp_path / "store/downloads/EOIR Case Data 2026-08-03.zip").exists()
+    second = run_cli("--url", server.url, env=env)
+    assert second.returncode == 0
+    assert second.stdout.startswith(f"unchanged since {LAST_MODIFIED}")
+
+
+def test_cli_error_is_one_line_exit_2(server: ReleaseServer, tmp_path: Path) -> None:
+    server.behaviour.status = 404
+    result = run_cli("--url", server.url, "--dest", str(tmp_path / "dl"))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"error: cannot fetch {server.url}: HTTP 404 Not Found"]
+    assert "Traceback" not in result.stderr
+    assert stored(tmp_path / "dl") == []
