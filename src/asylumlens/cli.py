@@ -143,7 +143,9 @@ def synth(
 
 DefinitionOption = Annotated[
     str,
-    typer.Option("--definition", "-d", help="Grant-rate definition: eoir, trac, ... (docs/methodology.md)."),
+    typer.Option(
+        "--definition", "-d", help="Grant-rate definition: eoir, trac, ... (docs/methodology.md)."
+    ),
 ]
 WhereOption = Annotated[
     list[str] | None,
@@ -156,9 +158,116 @@ UntilOption = Annotated[str | None, typer.Option("--until", help="FY2025 or 2025
 ReleaseOption = Annotated[
     str | None, typer.Option("--release", help="Release id. Default: the newest.")
 ]
-FormatOption = Annotated[
-    str, typer.Option("--format", "-f", help="table, json, csv or ndjson.")
-]
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, json, csv or ndjson.")]
+
+
+@app.command()
+def ingest(
+    path: Annotated[
+        Path,
+        typer.Argument(help="The release: EOIR Case Data.zip, or a folder holding its tables."),
+    ],
+    store: StoreOption = None,
+) -> None:
+    """Load a release into the store: every line loaded, repaired or quarantined, counted.
+
+    The release becomes visible only when complete; a failure leaves the store as it was.
+    Ingesting the same release again changes nothing.
+    """
+    from asylumlens.pipeline import ingest_release
+    from asylumlens.store import Store
+    from asylumlens.terminal import ingest_progress
+
+    target = Store.resolve(store)
+    with ingest_progress(err_console) as progress:
+        outcome = ingest_release(path, target, progress=progress)
+    info = outcome.manifest["release"]
+    totals = outcome.manifest["totals"]
+    label = " [SYNTHETIC]" if info.get("synthetic") else ""
+    if outcome.status == "unchanged":
+        typer.echo(f"unchanged: release {info['id']}{label} is already in {target.root}")
+        return
+    typer.echo(
+        f"ingested {totals['lines']:,} rows of release {info['id']}{label} into {target.root}: "
+        f"{totals['loaded']:,} loaded ({totals['repaired']:,} repaired), "
+        f"{totals['quarantined']:,} quarantined, in {info['duration_s']:.1f} s"
+    )
+
+
+@app.command()
+def status(
+    store: StoreOption = None,
+    release: Annotated[str | None, typer.Option(help="Release id (default: newest).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON form.")] = False,
+) -> None:
+    """The release in the store and, per table: lines, loaded, repaired, quarantined, reasons."""
+    import json
+
+    from asylumlens.output import Format, emit
+    from asylumlens.store import Store
+
+    rel = Store.resolve(store).release(release)
+    manifest = rel.manifest
+    keep = ("lines", "loaded", "repaired", "quarantined", "reasons")
+    tables = {stem: {k: t.get(k) for k in keep} for stem, t in manifest["tables"].items()}
+    if as_json:
+        typer.echo(json.dumps({"release": manifest["release"], "tables": tables}, indent=2))
+        return
+    info = manifest["release"]
+    if info.get("synthetic"):
+        err_console.print("[bold yellow]SYNTHETIC[/] release made by asylumlens synth")
+    rows = [
+        {
+            "table": stem,
+            **{k: v for k, v in t.items() if k != "reasons"},
+            "count_txt": manifest["tables"][stem].get("count_txt"),
+            "reasons": ", ".join(f"{r} {n}" for r, n in sorted((t["reasons"] or {}).items())),
+        }
+        for stem, t in tables.items()
+    ]
+    title = f"release {info['id']} ({info.get('source_kind')}: {info.get('source')})"
+    emit(rows, Format.table, out=sys.stdout, title=title)
+
+
+@app.command()
+def rejects(
+    store: StoreOption = None,
+    release: Annotated[str | None, typer.Option(help="Release id (default: newest).")] = None,
+    table: Annotated[str | None, typer.Option(help="Only this table (file stem).")] = None,
+    reason: Annotated[str | None, typer.Option(help="Only this reason.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 20,
+    fmt: Annotated[str, typer.Option("--format", help="table, json, csv or ndjson.")] = "table",
+) -> None:
+    """Show quarantined rows: table, line, reason, detail and the raw text."""
+    from asylumlens.errors import QueryError
+    from asylumlens.output import Format, emit
+    from asylumlens.store import Store
+
+    try:
+        out_format = Format(fmt)
+    except ValueError:
+        raise QueryError(f"--format {fmt!r}: use one of table, json, csv, ndjson") from None
+    rel = Store.resolve(store).release(release)
+    con = rel.connect()
+    known_tables = sorted(rel.manifest["tables"])
+    if table is not None and table not in known_tables:
+        raise QueryError(
+            f"--table {table!r} is not in release {rel.id}; valid: {', '.join(known_tables)}"
+        )
+    reasons = sorted({r for t in rel.manifest["tables"].values() for r in t["reasons"]})
+    if reason is not None and reason not in reasons:
+        raise QueryError(f"--reason {reason!r}: valid reasons here: {', '.join(reasons) or 'none'}")
+    query = (
+        'SELECT "table", line, reason, detail, raw FROM rejects '
+        'WHERE (? IS NULL OR "table" = ?) AND (? IS NULL OR reason = ?) '
+        'ORDER BY "table", line LIMIT ?'
+    )
+    cur = con.execute(query, [table, table, reason, reason, limit])
+    names = [d[0] for d in cur.description]
+    rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    if rel.synthetic and out_format is Format.table:
+        err_console.print("[bold yellow]SYNTHETIC[/] release made by asylumlens synth")
+    emit(rows, out_format, out=sys.stdout, title=f"rejects in release {rel.id}")
 
 
 def _analytics_output(df: Any, fmt_name: str, title: str, notes: list[str] | None = None) -> None:
@@ -189,7 +298,13 @@ def _analytics_output(df: Any, fmt_name: str, title: str, notes: list[str] | Non
                     value = row[label]
                     if value is None or (isinstance(value, float) and math.isnan(value)):
                         row[label] = row[name]
-    emit(rows, fmt, out=sys.stdout, columns=[str(c) for c in df.columns], title=f"{title} (release {release})")
+    emit(
+        rows,
+        fmt,
+        out=sys.stdout,
+        columns=[str(c) for c in df.columns],
+        title=f"{title} (release {release})",
+    )
     for note in notes or []:
         if fmt is Format.table:
             typer.echo(note)
@@ -201,14 +316,16 @@ def _analytics_output(df: Any, fmt_name: str, title: str, notes: list[str] | Non
 def rates(
     definition: DefinitionOption = "eoir",
     by: Annotated[
-        str, typer.Option("--by", "-b", help="Comma list of dimensions, e.g. fiscal_year,nationality.")
+        str,
+        typer.Option("--by", "-b", help="Comma list of dimensions, e.g. fiscal_year,nationality."),
     ] = "fiscal_year",
     where: WhereOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
     unit: Annotated[str, typer.Option("--unit", help="application or case.")] = "application",
     grant_codes: Annotated[
-        str | None, typer.Option("--grant-codes", help="APPL_DEC codes counted as grants, e.g. G,F.")
+        str | None,
+        typer.Option("--grant-codes", help="APPL_DEC codes counted as grants, e.g. G,F."),
     ] = None,
     min_decisions: Annotated[
         int | None, typer.Option("--min-decisions", help="Flag rows with fewer decisions.")
@@ -242,7 +359,9 @@ def rates(
 
 @app.command()
 def compare(
-    period: Annotated[str, typer.Option("--period", help="FY2025, or a range FY2024-FY2025.")] = "FY2025",
+    period: Annotated[
+        str, typer.Option("--period", help="FY2025, or a range FY2024-FY2025.")
+    ] = "FY2025",
     baseline: Annotated[
         str, typer.Option("--baseline", help="Fiscal years to compare with, e.g. FY2010-FY2024.")
     ] = "FY2010-FY2024",
@@ -267,7 +386,9 @@ def compare(
         store=store,
         release=release,
     )
-    _analytics_output(df, fmt, f"{df.attrs['period']} vs {df.attrs['baseline']}", [df.attrs["sentence"]])
+    _analytics_output(
+        df, fmt, f"{df.attrs['period']} vs {df.attrs['baseline']}", [df.attrs["sentence"]]
+    )
 
 
 @app.command()
@@ -326,12 +447,33 @@ def codes(
     _analytics_output(df, fmt, f"{dimension} codes")
 
 
+@app.command()
+def serve(
+    store: StoreOption = None,
+    release: ReleaseOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
+) -> None:
+    """Serve the dashboard and the JSON API (/api/v1) for one release of the store.
+
+    Example: asylumlens serve --store demo-data --port 8000
+    """
+    from asylumlens.store import Store
+    from asylumlens.web.server import serve as run
+
+    run(Store.resolve(store), release, host, port)
+
+
 def main() -> None:
     """Console-script entry point: run the app, map user errors to exit status 2."""
     try:
         app()
     except AsylumLensError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         sys.exit(2)
 
 

@@ -92,15 +92,21 @@ class Release:
         return con
 
     def view_definitions(self) -> dict[str, str]:
-        """View name -> SELECT over this release's Parquet files (paths are ours, not user input)."""
+        """View name -> SELECT over this release's Parquet (paths are ours, never user input)."""
         views: dict[str, str] = {}
         for stem in self.table_stems():
             pattern = str(self.table_glob(stem)).replace("'", "''")
-            views[stem] = f"SELECT * FROM read_parquet('{pattern}', union_by_name = true)"
+            # _bad and _raw are empty in loaded rows (they carry quarantined rows' detail
+            # through the typing pass); _repairs stays: it traces value-level repairs.
+            views[stem] = (
+                "SELECT * EXCLUDE (_bad, _raw) "
+                f"FROM read_parquet('{pattern}', union_by_name = true)"
+            )
         for extra in ("rejects", "repairs", "decisions"):
             file = self.path / f"{extra}.parquet"
             if file.exists():
-                views[extra] = f"SELECT * FROM read_parquet('{str(file).replace(chr(39), chr(39) * 2)}')"
+                quoted = str(file).replace("'", "''")
+                views[extra] = f"SELECT * FROM read_parquet('{quoted}')"
         return views
 
 

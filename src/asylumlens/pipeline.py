@@ -1,0 +1,126 @@
+"""Ingest a release end to end: stage it, build the fact table, publish it atomically.
+
+This is the one place that joins ``ingest`` (which knows the layout and its faults) and
+``analytics`` (which knows grant rates): the decisions fact table is built from the
+staged tables and stored with the release, so every query reads it ready-made.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from asylumlens.errors import ReleaseError
+from asylumlens.ingest.load import IngestProgress, stage_release, write_manifest
+from asylumlens.ingest.source import ReleaseSource, file_sha256, open_release
+from asylumlens.store import Release, Store
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    status: Literal["ingested", "unchanged"]
+    release: Release
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self.release.manifest
+
+
+def _stat_fingerprint(source: ReleaseSource) -> str:
+    h = hashlib.sha256()
+    for stem in sorted(source.tables):
+        st = Path(source.tables[stem].member).stat()
+        h.update(f"{stem}\t{st.st_size}\t{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def _content_sha(manifest: dict[str, Any]) -> str:
+    h = hashlib.sha256()
+    for stem in sorted(manifest["tables"]):
+        h.update(f"{stem}\t{manifest['tables'][stem]['sha256']}\n".encode())
+    return h.hexdigest()
+
+
+def _existing(store: Store, release_id: str) -> Release | None:
+    for rel in store.releases():
+        if rel.id == release_id:
+            return rel
+    return None
+
+
+def ingest_release(
+    path: Path, store: Store, *, progress: IngestProgress | None = None
+) -> IngestOutcome:
+    """Ingest the release at ``path`` into ``store``; a failure leaves the store as it was."""
+    store.recover()
+    source = open_release(path)
+    release_id = source.release_id
+    previous = _existing(store, release_id)
+    quick = file_sha256(source.path) if source.is_zip else _stat_fingerprint(source)
+    if previous is not None and previous.info.get("quick_fingerprint") == quick:
+        return IngestOutcome("unchanged", previous)
+
+    staging = store.new_staging_dir(release_id)
+    try:
+        manifest = stage_release(source, staging, source_sha256=quick, progress=progress)
+        if not source.is_zip:
+            manifest["release"]["source_sha256"] = _content_sha(manifest)
+        manifest["release"]["quick_fingerprint"] = quick
+        if previous is not None and (
+            previous.info.get("source_sha256") == manifest["release"]["source_sha256"]
+        ):
+            shutil.rmtree(staging, ignore_errors=True)
+            return IngestOutcome("unchanged", previous)
+        staged = Release(release_id, staging)
+        from asylumlens.analytics.decisions import build_decisions
+
+        con = staged.connect()
+        try:
+            manifest["decisions"] = {"rows": build_decisions(con, staging / "decisions.parquet")}
+        finally:
+            con.close()
+        write_manifest(staging, manifest)
+        release = store.publish(staging, release_id)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if exc.errno == errno.ENOSPC:
+            raise ReleaseError(
+                f"no space left on device while writing {exc.filename or store.root}; "
+                "the store is unchanged"
+            ) from exc
+        raise
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    write_catalog(release)
+    return IngestOutcome("ingested", release)
+
+
+def write_catalog(release: Release) -> Path:
+    """``catalog.duckdb`` beside the Parquet: views for users who open DuckDB directly.
+
+    Written after publishing, because its views hold absolute paths; the library itself
+    never needs it (:meth:`Release.connect` builds the same views in memory).
+    """
+    import duckdb
+
+    target = release.path / "catalog.duckdb"
+    tmp = release.path / "catalog.duckdb.tmp"
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        for name, sql in release.view_definitions().items():
+            con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {sql}')
+        con.execute(
+            "CREATE OR REPLACE TABLE release_info AS SELECT ? AS manifest",
+            [json.dumps(release.manifest)],
+        )
+    finally:
+        con.close()
+    tmp.replace(target)
+    return target
