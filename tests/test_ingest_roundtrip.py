@@ -87,7 +87,9 @@ def test_counts_reconcile_with_ground_truth(world: dict[str, Any]) -> None:
         must_quarantine = sum(f["expect"].startswith("quarantine:") for f in faults)
         stray = sum(f["kind"] == "stray_tab" for f in faults)
         assert must_quarantine <= m["quarantined"] <= must_quarantine + stray, stem
-        want = Counter(f["expect"].split(":")[1] for f in faults if f["expect"].startswith("quarantine:"))
+        want = Counter(
+            f["expect"].split(":")[1] for f in faults if f["expect"].startswith("quarantine:")
+        )
         got = Counter(m["reasons"])
         got["field_count"] -= m["quarantined"] - must_quarantine  # unrepaired stray tabs
         assert +got == +want, stem
@@ -99,7 +101,8 @@ def test_every_fault_is_handled_as_its_contract_says(world: dict[str, Any]) -> N
     rejects = {(t, ln): (reason, raw) for t, ln, reason, raw in con.execute(
         'SELECT "table", line, reason, raw FROM rejects').fetchall()}  # fmt: skip
     repairs = Counter(
-        (t, ln, kind) for t, ln, kind in con.execute('SELECT "table", line, kind FROM repairs').fetchall()
+        (t, ln, kind)
+        for t, ln, kind in con.execute('SELECT "table", line, kind FROM repairs').fetchall()
     )
     tables = {stem: loaded_rows(release, stem) for stem in CORE}
     manifest = release.manifest["tables"]
@@ -180,4 +183,7 @@ def test_rejects_carry_line_raw_text_and_reason(world: dict[str, Any]) -> None:
         assert detail and raw is not None
     lines = {stem: raw_lines(world["synth"].release, stem) for stem in CORE}
     for table, line, _, _, raw in rows:
-        assert lines[table][line - 1].strip() == raw.strip() or re.sub(r" *\t *", "\t", lines[table][line - 1]) == raw
+        assert (
+            lines[table][line - 1].strip() == raw.strip()
+            or re.sub(r" *\t *", "\t", lines[table][line - 1]) == raw
+        )

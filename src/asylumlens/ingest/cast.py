@@ -63,7 +63,8 @@ class ColumnCast:
     def parse_sql(self) -> str | None:
         t = self.text
         if self.kind is Kind.INTEGER:
-            return f"TRY_CAST({t} AS BIGINT)"
+            # TRY_CAST alone would round '1.5' to 2: only plain digit strings are integers
+            return f"CASE WHEN regexp_full_match({t}, '[0-9]{{1,18}}') THEN CAST({t} AS BIGINT) END"
         if self.kind is Kind.DATE:
             return f"TRY_CAST(TRY_CAST({t} AS TIMESTAMP) AS DATE)"
         if self.kind is Kind.BOOLEAN:

@@ -1,0 +1,182 @@
+"""Property-based tests for line splitting (stage 1), typing (stage 2) and realignment."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from asylumlens.ingest.cast import typed_select
+from asylumlens.ingest.normalise import normalise_table
+from asylumlens.ingest.realign import realign
+from asylumlens.layout import TABLES, Column, Kind
+
+# Field text: printable ASCII and cp1252 letters, spaces, NULs; never a tab or newline.
+field_text = st.text(
+    alphabet=st.sampled_from(list("abcXYZ019 -/.") + ["é", "ñ", "’", "€", "\x00"]), max_size=8
+)
+N_FIELDS = 4
+
+
+@st.composite
+def table_lines(draw: st.DrawFn) -> list[tuple[list[str], bool]]:
+    """Lines as (fields, ends with CRLF); some with the wrong field count, some blank."""
+    lines = []
+    for _ in range(draw(st.integers(0, 40))):
+        n = draw(st.sampled_from([N_FIELDS] * 6 + [N_FIELDS - 1, N_FIELDS + 1, 1]))
+        fields = [draw(field_text) for _ in range(n)]
+        lines.append((fields, draw(st.booleans())))
+    return lines
+
+
+def clean_field(v: str) -> str:
+    return v.replace("\x00", "").strip(" ")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=table_lines(), chunk=st.integers(16, 200), key_first=st.booleans())
+def test_stage1_keeps_every_line_accounted_for(
+    lines: list[tuple[list[str], bool]], chunk: int, key_first: bool
+) -> None:
+    header = "\t".join(f"c{i}" for i in range(N_FIELDS))
+    raw = (header + "\n").encode() + b"".join(
+        ("\t".join(f) + ("\r\n" if crlf else "\n")).encode("cp1252") for f, crlf in lines
+    )
+    out = io.BytesIO()
+    result = normalise_table(io.BytesIO(raw), out, key_first=key_first, chunk_bytes=chunk)
+    assert result.data_lines == len(lines)
+    assert result.bytes_read == len(raw)
+    suspects = {s.line: s for s in result.suspects}
+    expected_out = [header]
+    for number, (fields, _) in enumerate(lines, start=2):
+        joined = "\t".join(fields).replace("\x00", "")
+        if joined == "" and len(fields) == 1:
+            assert suspects[number].reason == "blank_line"
+        elif len(fields) != N_FIELDS:
+            assert suspects[number].reason == "field_count"
+            assert suspects[number].fields == len(fields)
+        elif number in suspects:
+            assert suspects[number].reason == "duplicate_key" and key_first
+        else:
+            expected_out.append("\t".join(clean_field(v) for v in fields))
+    assert out.getvalue().decode("utf-8").split("\n")[:-1] == expected_out
+    nul_lines = [n for n, (f, _) in enumerate(lines, start=2) if "\x00" in "".join(f)]
+    assert result.nul_lines == nul_lines
+    assert result.crlf_lines == sum(crlf for _, crlf in lines)
+
+
+KIND_VALUES = {
+    Kind.INTEGER: st.one_of(st.integers(0, 10**12).map(str), st.sampled_from(["", "N/A", "??", "x1", "1.5", "-"])),
+    Kind.DATE: st.one_of(
+        st.dates(date(1890, 1, 1), date(2999, 12, 31)).map(lambda d: f"{d.isoformat()} 00:00:00.000"),
+        st.dates(date(1950, 1, 1), date(2035, 12, 31)).map(date.isoformat),
+        st.sampled_from(["", "N/A", "??", "ORL", "2021-13-01", "10/1993", "1900-01-01 00:00:00.000"]),
+    ),
+    Kind.BOOLEAN: st.sampled_from(["", "0", "1", "true", "false", "N/A", "Y", "2"]),
+    Kind.BIRTH_MONTH: st.one_of(
+        st.tuples(st.integers(1, 12), st.integers(1900, 2020)).map(lambda t: f"{t[0]}/{t[1]}"),
+        st.sampled_from(["", "13/1990", "4-1974", "N/A"]),
+    ),
+    Kind.TEXT: st.text(alphabet=st.sampled_from(list("AB c1?/")), max_size=5).map(lambda s: s.strip(" ")),
+}  # fmt: skip
+
+
+def reference(value: str, kind: Kind) -> tuple[object, bool]:
+    """(typed value, is bad) computed without DuckDB."""
+    if value == "":
+        return None, False
+    if kind is Kind.TEXT:
+        return value, False
+    if value in ("N/A", "??", "NULL"):
+        return None, False
+    if kind is Kind.INTEGER:
+        return (int(value), False) if value.isdigit() else (None, True)
+    if kind is Kind.BOOLEAN:
+        table = {"0": False, "1": True, "true": True, "false": False}
+        return (table[value], False) if value in table else (None, True)
+    if kind is Kind.BIRTH_MONTH:
+        parts = value.split("/")
+        if (
+            len(parts) == 2
+            and parts[0].isdigit()
+            and parts[1].isdigit()
+            and 1 <= int(parts[0]) <= 12
+        ):
+            return date(int(parts[1]), int(parts[0]), 1), False
+        return None, True
+    try:
+        d = date.fromisoformat(value[:10])
+    except ValueError:
+        return None, True
+    if len(value) not in (10, 23):
+        return None, True
+    return (d if 1950 <= d.year <= 2035 else None), False
+
+
+COLUMNS = [("k", Kind.INTEGER), ("i", Kind.INTEGER), ("d", Kind.DATE), ("b", Kind.BOOLEAN),
+           ("m", Kind.BIRTH_MONTH), ("t", Kind.TEXT)]  # fmt: skip
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(*(KIND_VALUES[kind] for _, kind in COLUMNS[1:])), min_size=1, max_size=30
+    )
+)
+def test_stage2_typing_matches_a_plain_python_reading(
+    tmp_path: Path, rows: list[tuple[str, ...]]
+) -> None:
+    path = tmp_path / "t.tsv"
+    path.write_text(
+        "\t".join(k for k, _ in COLUMNS)
+        + "\n"
+        + "".join("\t".join([str(n), *r]) + "\n" for n, r in enumerate(rows, start=1)),
+        encoding="utf-8",
+    )
+    spec = ", ".join(f"'{k}': 'VARCHAR'" for k, _ in COLUMNS)
+    source = (f"read_csv('{path}', columns={{{spec}}}, delim='\\t', quote='', escape='', "
+              "header=true, strict_mode=true, new_line='\\n')")  # fmt: skip
+    sql = typed_select(COLUMNS, source, primary_key="k")
+    got = {r[0]: r for r in duckdb.sql(f"SELECT * FROM ({sql})").fetchall()}
+    for n, row in enumerate(rows, start=1):
+        typed = [reference(v, kind) for v, (_, kind) in zip(row, COLUMNS[1:], strict=True)]
+        bad_cols = [k for (k, _), (_, bad) in zip(COLUMNS[1:], typed, strict=True) if bad]
+        out = got[n]
+        assert out[-3] == ",".join(bad_cols), (row, out)
+        if not bad_cols:
+            assert list(out[1 : len(COLUMNS)]) == [v for v, _ in typed], (row, out)
+            assert out[-1] is None
+        else:
+            assert out[-1] == "\t".join([str(n), *row])
+
+
+AppealCols = TABLES["tblAppeal"].columns
+
+
+@pytest.mark.parametrize(
+    "column", [c for c in AppealCols if c.kind is Kind.TEXT][:6], ids=lambda c: c.key
+)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_realign_returns_the_original_row_or_nothing(column: Column, data: st.DataObject) -> None:
+    """A stray tab appended to a text value: realignment never invents a different row."""
+    values = []
+    for c in AppealCols:
+        if c.kind is Kind.INTEGER:
+            values.append(str(data.draw(st.integers(1, 10**7))))
+        elif c.kind is Kind.DATE:
+            values.append(data.draw(st.sampled_from(["", "2020-01-02 00:00:00.000"])))
+        else:
+            width = c.width or 5
+            values.append(data.draw(st.text(alphabet="ABC", min_size=0, max_size=min(width, 4))))
+    i = AppealCols.index(column)
+    shifted = [*values[:i], values[i], "", *values[i + 1 :]]
+    result = realign(shifted, AppealCols)
+    assert result is None or result == values
