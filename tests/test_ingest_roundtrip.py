@@ -85,7 +85,7 @@ def test_counts_reconcile_with_ground_truth(world: dict[str, Any]) -> None:
         assert m["count_txt"] == t["count_txt"] and m["count_matches"], stem
         faults = [f for f in truth["faults"] if f["table"] == stem]
         must_quarantine = sum(f["expect"].startswith("quarantine:") for f in faults)
-        stray = sum(f["kind"] == "stray_tab" for f in faults)
+        stray = sum(f["expect"] == "repair_or_quarantine" for f in faults)
         assert must_quarantine <= m["quarantined"] <= must_quarantine + stray, stem
         want = Counter(
             f["expect"].split(":")[1] for f in faults if f["expect"].startswith("quarantine:")
@@ -113,6 +113,11 @@ def test_every_fault_is_handled_as_its_contract_says(world: dict[str, Any]) -> N
         pk = TABLES[stem].primary_key
         if expect.startswith("quarantine:"):
             assert rejects.get((stem, line), ("missing",))[0] == expect.split(":")[1], f
+        elif expect == "repair":
+            assert (stem, line) not in rejects, f
+            assert repairs[(stem, line, "realigned")] == 1, f
+            clean = expected_row(stem, f["clean"])
+            assert tables[stem][clean[pk]] == clean, f
         elif expect == "repair_or_quarantine":
             if (stem, line) in rejects:
                 assert rejects[(stem, line)][0] == "field_count", f

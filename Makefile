@@ -1,0 +1,53 @@
+# AsylumLens: two commands for a fresh machine - `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+DEMO_DIR ?= demo-data
+DEMO_CASES ?= 200000
+DEMO_PORT ?= 8000
+STORE := $(DEMO_DIR)/store
+
+.PHONY: install browser demo test lint typecheck unit bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+demo: install
+	$(PY) -m asylumlens synth $(DEMO_DIR)/release --cases $(DEMO_CASES) --seed 2026
+	$(PY) -m asylumlens ingest $(DEMO_DIR)/release --store $(STORE)
+	$(PY) -m asylumlens compare --period FY2025 --baseline FY2010-FY2024 --store $(STORE)
+	@echo "Dashboard: http://127.0.0.1:$(DEMO_PORT)/  (Ctrl-C to stop)"
+	$(PY) -m asylumlens serve --store $(STORE) --host 127.0.0.1 --port $(DEMO_PORT)
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+unit: install browser
+	$(VENV)/bin/pytest
+
+test: lint typecheck unit
+
+# Full real scale (12.7 M cases): generates ~9 GB under bench/data, then measures.
+bench: install
+	$(PY) bench/ingest.py
+	$(PY) bench/queries.py --store bench/data/store
+	$(PY) bench/serve.py --store bench/data/store
+
+clean:
+	rm -rf $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
