@@ -232,17 +232,30 @@ def _high_byte_positions(data: bytes, arr: npt.NDArray[np.uint8]) -> npt.NDArray
     return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
-def _padded_positions(
-    arr: npt.NDArray[np.uint8], separator: npt.NDArray[np.bool_]
-) -> npt.NDArray[np.int64]:
-    """Positions of spaces that start or end a field (next to a tab, a newline, line start)."""
-    space = arr == 32
-    edge = (space[:-1] & separator[1:]) | (separator[:-1] & space[1:])
-    if not edge.any():
-        return np.array([0], dtype=np.int64) if space[0] else np.empty(0, dtype=np.int64)
-    found = np.flatnonzero(edge).astype(np.int64)
-    found += (~space[found]).astype(np.int64)  # a separator then a space: point at the space
-    return np.append(found, 0) if space[0] else found
+def _padded_positions(arr: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
+    """Positions of spaces that start or end a field (next to a tab, a newline, line start).
+
+    Spaces are common (every datetime holds one), padded fields are not: so gather the
+    neighbours of each space rather than scanning shifted copies of the whole chunk.
+    """
+    spaces = np.flatnonzero(arr == 32)
+    if not spaces.size:
+        return spaces.astype(np.int64)
+    last = arr.shape[0] - 1
+    before = arr[np.maximum(spaces - 1, 0)]
+    after = arr[np.minimum(spaces + 1, last)]
+    edge = (before == _TAB) | (before == _NL) | (after == _TAB) | (after == _NL) | (spaces == 0)
+    return np.asarray(spaces[edge], dtype=np.int64)
+
+
+def _byte_positions(data: bytes, byte: bytes, count: int) -> list[int]:
+    """Where a rare byte occurs (``bytes.find`` is a memchr: fast when the byte is rare)."""
+    found: list[int] = []
+    at = data.find(byte)
+    while at >= 0 and len(found) < count:
+        found.append(at)
+        at = data.find(byte, at + 1)
+    return found
 
 
 def _normalise_chunk(
@@ -254,21 +267,22 @@ def _normalise_chunk(
     result: NormaliseResult,
 ) -> int:
     """Clean one chunk of whole lines; return the line number of its last line."""
-    if b"\x00" in data:
+    # NULs and CRs are rare: their lines go through the per-line path below. Only when
+    # they are everywhere (a whole file with CRLF ends) is the chunk rewritten in bulk.
+    rough_lines = data.count(b"\n")
+    if data.count(b"\r") > rough_lines // 8:
+        arr = np.frombuffer(data, dtype=np.uint8)
+        result.crlf_lines += int(np.count_nonzero((arr[:-1] == 13) & (arr[1:] == _NL)))
+        data = data.replace(b"\r\n", b"\n")
+    nuls = data.count(b"\x00")
+    if nuls > rough_lines // 8:
         arr = np.frombuffer(data, dtype=np.uint8)
         newlines = np.flatnonzero(arr == _NL)
         nul_at = np.flatnonzero(arr == 0)
         result.nul_lines.extend(np.unique(_line_numbers(nul_at, newlines, line_base)).tolist())
         data = data.replace(b"\x00", b"")
-    if b"\r" in data and b"\r\n" in data:
-        arr = np.frombuffer(data, dtype=np.uint8)
-        newlines = np.flatnonzero(arr == _NL)
-        cr_at = np.flatnonzero((arr[:-1] == 13) & (arr[1:] == _NL))
-        room = 1000 - len(result.crlf_sample)
-        if room > 0:
-            result.crlf_sample.extend(_line_numbers(cr_at[:room], newlines, line_base).tolist())
-        result.crlf_lines += int(cr_at.shape[0])
-        data = data.replace(b"\r\n", b"\n")
+        nuls = 0
+    rare = _byte_positions(data, b"\r", data.count(b"\r")) + _byte_positions(data, b"\x00", nuls)
 
     arr = np.frombuffer(data, dtype=np.uint8)
     is_nl = arr == _NL
@@ -292,8 +306,8 @@ def _normalise_chunk(
         dup = np.zeros(n_lines, dtype=np.bool_)
 
     high = _high_byte_positions(data, arr)
-    padded = _padded_positions(arr, is_tab | is_nl)
-    touched = np.concatenate([high, padded])
+    padded = _padded_positions(arr)
+    touched = np.concatenate([high, padded, np.asarray(rare, dtype=np.int64)])
     touched_lines = (
         np.unique(np.searchsorted(newlines, touched, side="left"))
         if touched.size
@@ -310,8 +324,18 @@ def _normalise_chunk(
         pieces.append(data[pos:s])
         pos = e + 1
         raw_line = data[s:e]
-        text = raw_line.decode("ascii") if raw_line.isascii() else decode_cp1252(raw_line)
         line_no = line_base + 1 + i
+        if b"\x00" in raw_line:
+            result.nul_lines.append(line_no)
+            raw_line = raw_line.replace(b"\x00", b"")
+        if raw_line.endswith(b"\r"):
+            result.crlf_lines += 1
+            if len(result.crlf_sample) < 1000:
+                result.crlf_sample.append(line_no)
+            raw_line = raw_line[:-1]
+        text = raw_line.decode("ascii") if raw_line.isascii() else decode_cp1252(raw_line)
+        if text == "":
+            bad[i], blank[i] = True, True
         if bad[i] or dup[i]:
             reason = "blank_line" if blank[i] else ("field_count" if bad[i] else "duplicate_key")
             result.suspects.append(SuspectLine(line_no, text, reason, int(fields[i])))
