@@ -336,7 +336,7 @@ def rates(
 ) -> None:
     """Asylum grant rates broken down by dimensions, with 95% Wilson intervals.
 
-    Example: asylumlens rates --definition trac --by fiscal_year,nationality --where nationality=CH --since FY2010
+    Example: asylumlens rates -d trac --by fiscal_year,nationality --where nationality=CH
     """
     from asylumlens.analytics import rates as compute
     from asylumlens.analytics.dimensions import parse_where_strings
