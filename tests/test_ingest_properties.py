@@ -180,3 +180,61 @@ def test_realign_returns_the_original_row_or_nothing(column: Column, data: st.Da
     shifted = [*values[:i], values[i], "", *values[i + 1 :]]
     result = realign(shifted, AppealCols)
     assert result is None or result == values
+
+
+def _case_row(key: str, entry: str = "") -> list[str]:
+    row = [""] * len(TABLES["A_TblCase"].columns)
+    row[0] = key
+    row[TABLES["A_TblCase"].keys.index("nat")] = "CH"
+    row[TABLES["A_TblCase"].keys.index("case_type")] = "RMV"
+    row[TABLES["A_TblCase"].keys.index("date_of_entry")] = entry
+    return row
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    layout=st.lists(
+        st.sampled_from(["good", "bad_keyed", "bad_unkeyed", "short", "blank"]),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_every_rejected_row_is_traced_to_its_line(
+    tmp_path_factory: pytest.TempPathFactory, layout: list[str]
+) -> None:
+    """Rejected rows, keyed or not, after lines taken out in stage 1, get their true line."""
+    from asylumlens.pipeline import ingest_release
+    from asylumlens.store import Store
+    from asylumlens.synth import write_release
+
+    root = tmp_path_factory.mktemp("trace")
+    release = write_release(root, date(2026, 1, 1), {
+        "A_TblCase": [_case_row("1")], "B_TblProceeding": [], "tbl_Court_Appln": []},
+        synthetic_note="trace test")  # fmt: skip
+    path = next(release.rglob("A_TblCase.csv"))
+    lines = path.read_bytes().split(b"\n")[:2]  # header + the one good row
+    want: dict[int, str] = {}
+    for i, kind in enumerate(layout):
+        key = str(100 + i)
+        if kind == "good":
+            row = "\t".join(_case_row(key, "2001-02-03 00:00:00.000"))
+        elif kind == "bad_keyed":
+            row = "\t".join(_case_row(key, "ORL"))
+            want[len(lines) + 1] = "bad_value"
+        elif kind == "bad_unkeyed":
+            row = "\t".join(_case_row(f"K{key}", ""))
+            want[len(lines) + 1] = "bad_value"
+        elif kind == "short":
+            row = "\t".join(_case_row(key)[:-1])
+            want[len(lines) + 1] = "field_count"
+        else:
+            row = ""
+            want[len(lines) + 1] = "blank_line"
+        lines.append(row.encode())
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    outcome = ingest_release(release, Store(root / "store"))
+    got = dict(outcome.release.connect().execute(
+        "SELECT line, reason FROM rejects WHERE \"table\" = 'A_TblCase'").fetchall())  # fmt: skip
+    assert got == want

@@ -11,6 +11,7 @@ lines read = rows loaded + rows quarantined, or the ingest fails.
 from __future__ import annotations
 
 import json
+import mmap
 import shutil
 import time
 from collections import Counter
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -252,23 +254,27 @@ def _first_field_int(raw: str) -> int | None:
 
 
 def _lines_for_texts(clean: Path, texts: set[str], suspects: list[SuspectLine]) -> dict[str, int]:
-    """Physical line numbers of clean-file lines with these exact texts (rare fallback)."""
+    """Physical line numbers of clean-file lines with these exact texts (rare fallback).
+
+    Used for rejected rows whose first field is not an integer key. The clean file is
+    searched in C (``mmap.find``), and its line index is mapped back to the source line by
+    adding the lines stage 1 took out before it.
+    """
     removed = sorted(s.line for s in suspects)
     found: dict[str, int] = {}
-    with clean.open("r", encoding="utf-8", newline="\n") as fh:
-        fh.readline()
-        physical = 1
-        r = 0
-        for text in fh:
-            physical += 1
-            while r < len(removed) and removed[r] == physical:
-                physical += 1
-                r += 1
-            line = text.rstrip("\n")
-            if line in texts and line not in found:
-                found[line] = physical
-                if len(found) == len(texts):
-                    break
+    with clean.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        for text in texts:
+            at = data.find(b"\n" + text.encode("utf-8") + b"\n")
+            if at < 0:
+                continue
+            # (no named view: the mmap cannot close while a numpy view of it is alive)
+            newlines = int(np.count_nonzero(np.frombuffer(data, np.uint8, count=at + 1) == 10))
+            clean_line = newlines + 1  # 1-based, header = line 1
+            physical = clean_line
+            for line in removed:  # each line taken out before this one shifts it down
+                if line <= physical:
+                    physical += 1
+            found[text] = physical
     return found
 
 
