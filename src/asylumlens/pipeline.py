@@ -20,6 +20,9 @@ from asylumlens.ingest.load import IngestProgress, stage_release, write_manifest
 from asylumlens.ingest.source import ReleaseSource, file_sha256, open_release
 from asylumlens.store import Release, Store
 
+MEMORY_LIMIT = "3GB"
+"""DuckDB's buffer limit for ingest; beyond it DuckDB spills to the staging folder."""
+
 
 @dataclass(frozen=True)
 class IngestOutcome:
@@ -67,7 +70,9 @@ def ingest_release(
 
     staging = store.new_staging_dir(release_id)
     try:
-        manifest = stage_release(source, staging, source_sha256=quick, progress=progress)
+        manifest = stage_release(
+            source, staging, source_sha256=quick, progress=progress, memory_limit=MEMORY_LIMIT
+        )
         if not source.is_zip:
             manifest["release"]["source_sha256"] = _content_sha(manifest)
         manifest["release"]["quick_fingerprint"] = quick
@@ -80,10 +85,15 @@ def ingest_release(
         from asylumlens.analytics.decisions import build_decisions
 
         con = staged.connect()
+        # the same bounds as the load: memory stays bounded whatever the release size
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        spill = str(staging / ".spill").replace("'", "''")
+        con.execute(f"SET temp_directory = '{spill}'")
         try:
             manifest["decisions"] = {"rows": build_decisions(con, staging / "decisions.parquet")}
         finally:
             con.close()
+        shutil.rmtree(staging / ".spill", ignore_errors=True)
         write_manifest(staging, manifest)
         release = store.publish(staging, release_id)
     except OSError as exc:
