@@ -270,8 +270,17 @@ def rejects(
     emit(rows, out_format, out=sys.stdout, title=f"rejects in release {rel.id}")
 
 
-def _analytics_output(df: Any, fmt_name: str, title: str, notes: list[str] | None = None) -> None:
-    """Print an analytics frame; SYNTHETIC releases are labelled on stderr and in the title."""
+def _analytics_output(
+    df: Any,
+    fmt_name: str,
+    title: str,
+    notes: list[str] | None = None,
+    table_columns: list[str] | None = None,
+) -> None:
+    """Print an analytics frame; SYNTHETIC releases are labelled on stderr and in the title.
+
+    ``table_columns`` narrows the table form only (machine formats get every column).
+    """
     import math
 
     from asylumlens.analytics import DIMENSIONS
@@ -302,7 +311,9 @@ def _analytics_output(df: Any, fmt_name: str, title: str, notes: list[str] | Non
         rows,
         fmt,
         out=sys.stdout,
-        columns=[str(c) for c in df.columns],
+        columns=table_columns
+        if fmt is Format.table and table_columns
+        else [str(c) for c in df.columns],
         title=f"{title} (release {release})",
     )
     for note in notes or []:
@@ -427,7 +438,10 @@ def judges(
         )
     prior = df.attrs["prior"]
     notes.append(f"prior Beta({prior['alpha']:.3g}, {prior['beta']:.3g}), mean {prior['mean']:.1%}")
-    _analytics_output(df, fmt, f"Judges at {court}, {df.attrs['definition_title']}", notes)
+    narrow = ["judge", "judge_name", "grants", "denials", "total", "rate", "ci_low", "ci_high"]
+    narrow += ["shrunk_rate", "shrunk_low", "shrunk_high", "below_threshold"]
+    title = f"Judges at {court}, {df.attrs['definition_title']}"
+    _analytics_output(df, fmt, title, notes, table_columns=narrow)
 
 
 @app.command()

@@ -1,0 +1,350 @@
+"""The JSON API under `/api/v1`: every page's data, as JSON or CSV, with one error shape.
+
+Each endpoint answers at three URLs: `/api/v1/X` (JSON, or CSV with `_format=csv`),
+`/api/v1/X.json` and `/api/v1/X.csv`. The OpenAPI schema lists the first; the suffix
+twins take the same parameters. Responses carry the release they were computed from, an
+ETag tied to that release and the app version, and `next` for the following page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from asylumlens.web import views
+from asylumlens.web.catalog import Entity, find
+from asylumlens.web.context import StateDep
+from asylumlens.web.errors import ERROR_RESPONSES, bad_params
+from asylumlens.web.formats import Envelope, respond
+from asylumlens.web.params import (
+    DefinitionQuery,
+    FormatDep,
+    PageDep,
+    PeriodQuery,
+    RatesQueryDep,
+    WhereQuery,
+    check_definition,
+    check_period,
+    parse_where,
+)
+from asylumlens.web.queries import RatesQuery
+
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=ERROR_RESPONSES)
+
+CSV_AND_JSON: Final[dict[int | str, dict[str, Any]]] = {
+    200: {
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "description": "JSON envelope, or CSV of the same rows with `_format=csv` / `.csv`.",
+    },
+    304: {"description": "Not modified: the ETag sent in If-None-Match is current."},
+}
+
+COMPARE_RE: Final = re.compile(r"^FY\d{4}(-FY\d{4})?$")
+
+
+class TableModel(BaseModel):
+    columns: list[str]
+    rows: list[dict[str, Any]]
+
+
+class DetailEnvelope(Envelope):
+    """A page's data: the primary table as `rows` plus its other tables and facts."""
+
+    facts: dict[str, Any]
+    tables: dict[str, TableModel]
+
+
+def twin_get(path: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register `path` (in the schema) and its `.json` / `.csv` twins (not listed)."""
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        for suffix in (".json", ".csv"):
+            router.get(path + suffix, include_in_schema=False, **kwargs)(func)
+        router.get(path, responses=CSV_AND_JSON, **kwargs)(func)
+        return func
+
+    return register
+
+
+def _jsonable_fact(value: Any) -> Any:
+    if isinstance(value, Entity):
+        return {
+            "code": value.code,
+            "label": value.label,
+            "decisions": value.decisions,
+            "url": value.path,
+        }
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable_fact(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable_fact(v) for v in value]
+    return value
+
+
+def _detail(
+    request: Request,
+    state: StateDep,
+    fmt: str,
+    page: Any,
+    view: views.View,
+    query: Mapping[str, Any],
+) -> Response:
+    return respond(
+        request,
+        state,
+        "csv" if fmt == "csv" else "json",
+        view.columns,
+        view.rows,
+        page,
+        query,
+        envelope=DetailEnvelope,
+        facts=_jsonable_fact(view.facts),
+        tables={
+            k: TableModel(columns=list(f.columns), rows=list(f.rows))
+            for k, f in view.tables.items()
+        },
+    )
+
+
+def _query_dict(q: RatesQuery) -> dict[str, Any]:
+    data = dataclasses.asdict(q)
+    data["by"] = list(q.by)
+    data["where"] = {dim: list(codes) for dim, codes in q.where}
+    data["grant_codes"] = list(q.grant_codes) if q.grant_codes is not None else None
+    return data
+
+
+@twin_get("/rates", response_model=Envelope, summary="Grant rates by any dimensions")
+def rates(
+    request: Request, state: StateDep, q: RatesQueryDep, fmt: FormatDep, page: PageDep
+) -> Response:
+    """Same parameters and row shape as `asylumlens rates`."""
+    frame = state.queries.rates(q)
+    return respond(request, state, fmt, frame.columns, frame.rows, page, _query_dict(q))
+
+
+@twin_get("/compare", response_model=Envelope, summary="A period against a baseline")
+def compare(
+    request: Request,
+    state: StateDep,
+    fmt: FormatDep,
+    page: PageDep,
+    period: Annotated[
+        str | None, Query(description="FY2025, or FY2024-FY2025. Default: latest full FY.")
+    ] = None,
+    baseline: Annotated[
+        str | None,
+        Query(description="FY2010-FY2024. Default: FY2010 to the year before the period."),
+    ] = None,
+    definition: DefinitionQuery = "eoir",
+    where: WhereQuery = [],  # noqa: B006
+) -> Response:
+    """`asylumlens.compare`: the period's rate, the baseline's pooled and mean yearly rates."""
+    check_definition(definition)
+    filters = parse_where(where)
+    for name, value in (("period", period), ("baseline", baseline)):
+        if value is not None and not COMPARE_RE.match(value):
+            raise bad_params(f"{name}={value!r} is not FY2025 or a range like FY2010-FY2024")
+    if period is None or baseline is None:
+        defaults = views.default_periods(state.queries, state.release)
+        if defaults is None:
+            raise bad_params(
+                "this release has too few fiscal years for a default comparison; "
+                "give period= and baseline="
+            )
+        period = period or defaults[0]
+        baseline = baseline or defaults[1]
+    frame = state.queries.compare(period, baseline, definition, filters)
+    query = {
+        "period": period,
+        "baseline": baseline,
+        "definition": definition,
+        "where": {d: list(c) for d, c in filters},
+    }
+    return respond(request, state, fmt, frame.columns, frame.rows, page, query)
+
+
+def _directory(
+    request: Request, state: StateDep, fmt: FormatDep, page: PageDep, q: RatesQuery
+) -> Response:
+    frame = state.queries.rates(q)
+    return respond(request, state, fmt, frame.columns, frame.rows, page, _query_dict(q))
+
+
+@twin_get("/judges", response_model=Envelope, summary="Judges: rates, or a court's spread")
+def judges(
+    request: Request,
+    state: StateDep,
+    fmt: FormatDep,
+    page: PageDep,
+    court: Annotated[
+        str | None,
+        Query(
+            description=(
+                "Court (base city) code. With it: the court's judges with shrunken estimates."
+            ),
+        ),
+    ] = None,
+    nationality: Annotated[str | None, Query(description="Nationality code.")] = None,
+    definition: DefinitionQuery = "trac",
+    since: PeriodQuery = None,
+    until: PeriodQuery = None,
+) -> Response:
+    """With `court`: `asylumlens.judges` (raw rate, shrunken estimate and interval per
+    judge). Without: every judge's raw rate (`asylumlens.rates` by judge)."""
+    check_definition(definition)
+    since, until = check_period("since", since), check_period("until", until)
+    query: dict[str, Any] = {
+        "court": court,
+        "nationality": nationality,
+        "definition": definition,
+        "since": since,
+        "until": until,
+    }
+    if court:
+        entity = find(state.queries, "courts", court)
+        frame = state.queries.judges(entity.code, nationality, definition, since, until)
+        return respond(request, state, fmt, frame.columns, frame.rows, page, query)
+    where = (("nationality", (nationality,)),) if nationality else ()
+    q = RatesQuery(definition=definition, by=("judge",), where=where, since=since, until=until)
+    frame = state.queries.rates(q)
+    return respond(request, state, fmt, frame.columns, frame.rows, page, query)
+
+
+CodePath = Annotated[str, Path(description="The EOIR code (judge, base city or nationality).")]
+
+
+@twin_get("/judges/{code}", response_model=DetailEnvelope, summary="One judge")
+def judge(
+    request: Request,
+    state: StateDep,
+    fmt: FormatDep,
+    page: PageDep,
+    code: CodePath,
+    definition: DefinitionQuery = "trac",
+    since: PeriodQuery = None,
+    until: PeriodQuery = None,
+) -> Response:
+    """By fiscal year (rows), against the court and the nation, estimate and caseload mix."""
+    check_definition(definition)
+    since, until = check_period("since", since), check_period("until", until)
+    view = views.judge(state.queries, code, definition, since, until)
+    return _detail(
+        request,
+        state,
+        fmt,
+        page,
+        view,
+        {"code": code, "definition": definition, "since": since, "until": until},
+    )
+
+
+@twin_get("/courts", response_model=Envelope, summary="Courts (base cities)")
+def courts(
+    request: Request,
+    state: StateDep,
+    fmt: FormatDep,
+    page: PageDep,
+    definition: DefinitionQuery = "eoir",
+    since: PeriodQuery = None,
+    until: PeriodQuery = None,
+) -> Response:
+    """Every court with its rate (`asylumlens.rates` by court)."""
+    q = RatesQuery(
+        definition=check_definition(definition),
+        by=("court",),
+        since=check_period("since", since),
+        until=check_period("until", until),
+    )
+    return _directory(request, state, fmt, page, q)
+
+
+@twin_get("/courts/{code}", response_model=DetailEnvelope, summary="One court")
+def court(
+    request: Request,
+    state: StateDep,
+    fmt: FormatDep,
+    page: PageDep,
+    code: CodePath,
+    definition: DefinitionQuery = "trac",
+    since: PeriodQuery = None,
+    until: PeriodQuery = None,
+) -> Response:
+    """Its judges' spread (rows, from `asylumlens.judges`) and its trend."""
+    check_definition(definition)
+    since, until = check_period("since", since), check_period("until", until)
+    view = views.court(state.queries, code, definition, since, until)
+    return _detail(
+        request,
+        state,
+        fmt,
+        page,
+        view,
+        {"code": code, "definition": definition, "since": since, "until": until},
+    )
+
+
+@twin_get("/nationalities", response_model=Envelope, summary="Nationalities")
+def nationalities(
+    request: Request,
+    state: StateDep,
+    fmt: FormatDep,
+    page: PageDep,
+    definition: DefinitionQuery = "eoir",
+    since: PeriodQuery = None,
+    until: PeriodQuery = None,
+) -> Response:
+    """Every nationality with its rate (`asylumlens.rates` by nationality)."""
+    q = RatesQuery(
+        definition=check_definition(definition),
+        by=("nationality",),
+        since=check_period("since", since),
+        until=check_period("until", until),
+    )
+    return _directory(request, state, fmt, page, q)
+
+
+@twin_get("/nationalities/{code}", response_model=DetailEnvelope, summary="One nationality")
+def nationality(
+    request: Request,
+    state: StateDep,
+    fmt: FormatDep,
+    page: PageDep,
+    code: CodePath,
+    definition: DefinitionQuery = "eoir",
+    since: PeriodQuery = None,
+    until: PeriodQuery = None,
+) -> Response:
+    """Its trend (rows), its courts, and the representation effect."""
+    check_definition(definition)
+    since, until = check_period("since", since), check_period("until", until)
+    view = views.nationality(state.queries, code, definition, since, until)
+    return _detail(
+        request,
+        state,
+        fmt,
+        page,
+        view,
+        {"code": code, "definition": definition, "since": since, "until": until},
+    )
+
+
+@twin_get("/release", response_model=DetailEnvelope, summary="Provenance and data quality")
+def release(request: Request, state: StateDep, fmt: FormatDep, page: PageDep) -> Response:
+    """Per-table counts from the manifest (rows) and the release's provenance."""
+    view = views.release_quality(state.release)
+    return _detail(request, state, fmt, page, view, {})
+
+
+@twin_get("/definitions", response_model=DetailEnvelope, summary="Grant-rate definitions")
+def definitions(request: Request, state: StateDep, fmt: FormatDep, page: PageDep) -> Response:
+    """The named definitions (what counts as grant, denial, other), one row each."""
+    return _detail(request, state, fmt, page, views.definitions(), {})

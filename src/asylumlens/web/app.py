@@ -1,0 +1,73 @@
+"""The dashboard and JSON API as one FastAPI app, pinned to one release of one store.
+
+``create_app`` resolves the release once, at start-up: a missing store or release fails
+there with the store's own message (the CLI prints it), never on a visitor's request.
+FastAPI's Swagger/ReDoc pages are switched off because they load their JavaScript from a
+CDN; the OpenAPI schema itself is served at ``/api/v1/openapi.json``.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from asylumlens import __version__
+from asylumlens.store import Store
+from asylumlens.web import api, pages, twins
+from asylumlens.web.cache import ResponseCache
+from asylumlens.web.context import WebState
+from asylumlens.web.errors import install_error_handlers
+from asylumlens.web.provenance import release_etag, release_info
+from asylumlens.web.queries import Queries
+from asylumlens.web.rendering import make_environment
+
+API_DESCRIPTION = """\
+Asylum grant rates computed from one ingested EOIR case-data release.
+
+* Every endpoint also answers at `.json` and `.csv` suffixes (`/api/v1/rates.csv`), or with
+  `_format=csv`. The CSV holds exactly the rows of the JSON `rows` for the same URL.
+* Filters are repeated `where=DIMENSION:CODE` parameters (`where=nationality:CH`); repeating
+  a dimension means any of its codes. `by` is a comma list (`by=fiscal_year,court`).
+* Lists paginate: `_size` rows per page (default 1000, at most 10000), `_next` the opaque
+  token from the previous response's `next` (also in the `Link: rel="next"` header).
+* Every response names its release (`release`) and carries an ETag tied to the release and
+  the app version; send it back in `If-None-Match` for a 304.
+* Every error is `{"ok": false, "status": ..., "error": "...", "errors": [...],
+  "suggestions": [...]}`; invalid parameters give 422 and say what is valid.
+"""
+
+
+def create_app(store: Store, release_id: str | None = None) -> FastAPI:
+    """The app serving ``release_id`` (default: the newest release) of ``store``."""
+    release = store.release(release_id)
+    info = release_info(release)
+    app = FastAPI(
+        title="AsylumLens",
+        version=__version__,
+        description=API_DESCRIPTION,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.web = WebState(
+        store=store,
+        release=release,
+        info=info,
+        etag=release_etag(info),
+        queries=Queries(store, release),
+        templates=make_environment(),
+    )
+    install_error_handlers(app)
+    static_dir = resources.files("asylumlens.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
+    app.include_router(api.router)
+    app.include_router(twins.router)
+    app.include_router(pages.router)
+    # Middleware added last runs first: gzip wraps the memo, so the memo holds plain bodies
+    # and each client gets the encoding it asked for (vega's JS shrinks ~4x for phones).
+    app.add_middleware(ResponseCache)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    return app

@@ -1,0 +1,197 @@
+"""Vega-Lite specs for the dashboard, built with Altair so chart logic stays in Python.
+
+Each function takes JSON-ready rows (as the API returns them) and returns a Vega-Lite dict
+that ``static/charts.js`` hands to the vendored ``vegaEmbed``. Specs embed their data, so
+the "view source" of a chart is the same numbers as the table printed under it. Rates are
+drawn with their 95% Wilson intervals; rows below the decision threshold are drawn faded,
+and a synthetic release puts "SYNTHETIC DATA" into the chart title itself, so an exported
+PNG carries the label too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import altair as alt
+
+RATE_AXIS = alt.Axis(format="%", title="grant rate")
+FADED = 0.35
+SYNTHETIC_NOTE = "SYNTHETIC DATA – not EOIR figures"
+
+
+def _title(text: str, synthetic: bool, subtitle: str | None = None) -> alt.TitleParams:
+    lines = [SYNTHETIC_NOTE] if synthetic else []
+    if subtitle:
+        lines.append(subtitle)
+    return alt.TitleParams(
+        text=text,
+        subtitle=lines if lines else alt.Undefined,
+        subtitleColor="#b00020" if synthetic else "#555",
+        anchor="start",
+    )
+
+
+def _finish(chart: alt.TopLevelMixin, height: int) -> dict[str, Any]:
+    # Validation against the Vega-Lite schema costs ~0.2 s a chart; the tests validate every
+    # spec the pages emit instead (test_web_api.py::test_chart_specs_are_valid_vega_lite).
+    spec: dict[str, Any] = chart.properties(width="container", height=height).to_dict(
+        validate=False
+    )
+    spec.setdefault("config", {})
+    spec["config"]["view"] = {"stroke": None}
+    spec["usermeta"] = {"embedOptions": {"renderer": "svg"}}
+    return spec
+
+
+def _values(rows: Sequence[Mapping[str, Any]]) -> alt.InlineData:
+    """Inline data (no pandas round trip, no max-rows check: the rows are already bounded)."""
+    return alt.InlineData(values=[dict(r) for r in rows])
+
+
+def _tooltip(label_field: str, label_title: str) -> list[alt.Tooltip]:
+    return [
+        alt.Tooltip(f"{label_field}:N", title=label_title),
+        alt.Tooltip("rate:Q", format=".1%", title="rate"),
+        alt.Tooltip("ci_low:Q", format=".1%", title="95% low"),
+        alt.Tooltip("ci_high:Q", format=".1%", title="95% high"),
+        alt.Tooltip("grants:Q", title="grants"),
+        alt.Tooltip("total:Q", title="decisions"),
+    ]
+
+
+def trend_chart(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    title: str,
+    synthetic: bool,
+    x: str = "fiscal_year",
+    x_title: str = "fiscal year",
+    series: str | None = None,
+    subtitle: str | None = None,
+) -> dict[str, Any]:
+    """Rate by year with interval bars; one coloured line per ``series`` value if given."""
+    base = alt.Chart(_values(rows))
+    x_enc = alt.X(f"{x}:O", title=x_title)
+    color: Any = (
+        alt.Color(f"{series}:N", title=None, legend=alt.Legend(orient="bottom", columns=2))
+        if series
+        else alt.value("#1f5fa8")
+    )
+    opacity = alt.condition("datum.below_threshold", alt.value(FADED), alt.value(1.0))
+    tips = _tooltip(series or x, series or x_title)
+    line = base.mark_line(point=False).encode(
+        x=x_enc, y=alt.Y("rate:Q", axis=RATE_AXIS), color=color
+    )
+    bars = base.mark_rule().encode(
+        x=x_enc, y="ci_low:Q", y2="ci_high:Q", color=color, opacity=opacity
+    )
+    points = base.mark_point(filled=True, size=45).encode(
+        x=x_enc, y="rate:Q", color=color, opacity=opacity, tooltip=tips
+    )
+    layered = alt.layer(line, bars, points).properties(title=_title(title, synthetic, subtitle))
+    return _finish(layered, 260)
+
+
+def bar_chart(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    title: str,
+    synthetic: bool,
+    label: str = "label",
+    label_title: str = "",
+    subtitle: str | None = None,
+) -> dict[str, Any]:
+    """Horizontal bars, highest rate first, with interval whiskers."""
+    base = alt.Chart(_values(rows))
+    y_enc = alt.Y(f"{label}:N", sort="-x", title=label_title or None, axis=alt.Axis(labelLimit=280))
+    opacity = alt.condition("datum.below_threshold", alt.value(FADED), alt.value(1.0))
+    bars = base.mark_bar(color="#7aa6d6").encode(
+        x=alt.X("rate:Q", axis=RATE_AXIS, scale=alt.Scale(domain=[0, 1])),
+        y=y_enc,
+        opacity=opacity,
+        tooltip=_tooltip(label, label_title or label),
+    )
+    whiskers = base.mark_rule(color="#1b1b1b").encode(x="ci_low:Q", x2="ci_high:Q", y=y_enc)
+    layered = alt.layer(bars, whiskers).properties(title=_title(title, synthetic, subtitle))
+    return _finish(layered, max(120, 22 * len(rows)))
+
+
+def share_chart(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    title: str,
+    synthetic: bool,
+    label: str = "label",
+    label_title: str = "",
+    subtitle: str | None = None,
+) -> dict[str, Any]:
+    """What share of decisions each group makes up (the caseload mix), largest first."""
+    total = sum(int(r.get("total") or 0) for r in rows) or 1
+    data = [{**r, "share": int(r.get("total") or 0) / total} for r in rows]
+    base = alt.Chart(_values(data))
+    y_enc = alt.Y(f"{label}:N", sort="-x", title=label_title or None, axis=alt.Axis(labelLimit=200))
+    bars = base.mark_bar(color="#8c6bb1").encode(
+        x=alt.X("share:Q", axis=alt.Axis(format="%", title="share of decisions")),
+        y=y_enc,
+        tooltip=[
+            alt.Tooltip(f"{label}:N", title=label_title or label),
+            alt.Tooltip("share:Q", format=".1%", title="share"),
+            alt.Tooltip("total:Q", title="decisions"),
+            alt.Tooltip("rate:Q", format=".1%", title="grant rate"),
+        ],
+    )
+    chart = bars.properties(title=_title(title, synthetic, subtitle))
+    return _finish(chart, max(100, 22 * len(rows)))
+
+
+def roulette_chart(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    title: str,
+    synthetic: bool,
+    estimate: str,
+    low: str,
+    high: str,
+    raw: str = "rate",
+    court_rate: float | None = None,
+    subtitle: str | None = None,
+) -> dict[str, Any]:
+    """The spread of a court's judges: raw rate (hollow), shrunken estimate and its interval."""
+    base = alt.Chart(_values(rows))
+    y_enc = alt.Y(
+        "label:N", sort=alt.EncodingSortField(field=estimate, order="descending"), title=None
+    )
+    tips = [
+        alt.Tooltip("label:N", title="judge"),
+        alt.Tooltip(f"{raw}:Q", format=".1%", title="raw rate"),
+        alt.Tooltip(f"{estimate}:Q", format=".1%", title="shrunken estimate"),
+        alt.Tooltip(f"{low}:Q", format=".1%", title="95% low"),
+        alt.Tooltip(f"{high}:Q", format=".1%", title="95% high"),
+        alt.Tooltip("total:Q", title="decisions"),
+    ]
+    x_scale = alt.Scale(domain=[0, 1])
+    interval = base.mark_rule(color="#888").encode(
+        x=alt.X(f"{low}:Q", axis=RATE_AXIS, scale=x_scale), x2=f"{high}:Q", y=y_enc
+    )
+    raw_pts = base.mark_point(color="#b35806", size=40).encode(x=f"{raw}:Q", y=y_enc, tooltip=tips)
+    est_pts = base.mark_point(filled=True, color="#1f5fa8", size=60).encode(
+        x=f"{estimate}:Q", y=y_enc, tooltip=tips
+    )
+    layers: list[Any] = [interval, raw_pts, est_pts]
+    if court_rate is not None:
+        court = (
+            alt.Chart(_values([{"court_rate": court_rate}]))
+            .mark_rule(color="#b00020", strokeDash=[4, 3])
+            .encode(x="court_rate:Q")
+        )
+        layers.append(court)
+    layered = alt.layer(*layers).properties(title=_title(title, synthetic, subtitle))
+    return _finish(layered, max(140, 20 * len(rows)))
+
+
+def compare_chart(
+    rows: Sequence[Mapping[str, Any]], *, title: str, synthetic: bool, subtitle: str | None = None
+) -> dict[str, Any]:
+    """A period's rate against a baseline: two bars with intervals, labelled by period."""
+    return bar_chart(rows, title=title, synthetic=synthetic, label="label", subtitle=subtitle)

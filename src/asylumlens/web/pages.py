@@ -1,0 +1,474 @@
+"""The HTML pages: one route per question, each a chart and a table, its URL the permalink.
+
+Pages are thin: parameters are validated by the same dependencies as the API, the data comes
+from the same builders in :mod:`asylumlens.web.views`, and each page links to the API URL
+that returns its rows as JSON and CSV (``twin``). All state lives in the query string.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from asylumlens.web import charts, views
+from asylumlens.web.catalog import DIMENSION_OF, Kind, entities, label_column
+from asylumlens.web.context import StateDep
+from asylumlens.web.methodology import methodology_html, render_markdown
+from asylumlens.web.params import (
+    DEFINITIONS,
+    DIMENSIONS,
+    DefinitionQuery,
+    PeriodQuery,
+    RatesQueryDep,
+    check_definition,
+    check_period,
+)
+from asylumlens.web.queries import Frame, RatesQuery
+from asylumlens.web.rendering import render_page
+
+router = APIRouter(include_in_schema=False)
+
+TIME_DIMENSIONS: Final = ("fiscal_year", "calendar_year")
+FILTER_DIMENSIONS: Final = ("nationality", "court", "judge", "custody", "represented", "case_type")
+SERIES_MAX: Final = 8
+OPTIONS_MAX: Final = 400
+ROULETTE_MAX: Final = 40
+BARS_MAX: Final = 25
+
+
+def _period_args(
+    definition: str, since: str | None, until: str | None
+) -> tuple[str, str | None, str | None]:
+    return check_definition(definition), check_period("since", since), check_period("until", until)
+
+
+def _years(state: StateDep) -> list[int]:
+    return views.fiscal_years(state.queries)
+
+
+@router.get("/")
+def home(request: Request, state: StateDep, definition: DefinitionQuery = "eoir") -> Response:
+    definition = check_definition(definition)
+    view = views.home(state.queries, state.release, definition)
+    synthetic = state.info.synthetic
+    trend = view.tables["trend"]
+    nats = view.tables["nationalities"]
+    compare = view.tables.get("compare")
+    specs = {
+        "trend": charts.trend_chart(
+            trend.rows,
+            title="Asylum grant rate by fiscal year, all courts",
+            synthetic=synthetic,
+            subtitle=f"{definition} definition",
+        ),
+        "nationalities": charts.bar_chart(
+            nats.rows,
+            title="Largest nationalities",
+            synthetic=synthetic,
+            label_title="nationality",
+            subtitle="by number of decisions",
+        ),
+    }
+    points = compare_points(compare) if compare is not None else []
+    if points:
+        specs["compare"] = charts.compare_chart(
+            points,
+            title=f"{view.facts['period']} against {view.facts['baseline']}",
+            synthetic=synthetic,
+            subtitle=f"{definition} definition",
+        )
+    return render_page(
+        request,
+        "home.html",
+        title="Asylum grant rates",
+        view=view,
+        specs=specs,
+        points=points,
+        definition=definition,
+        definitions=DEFINITIONS,
+        twin="/api/v1/compare",
+        twin_query=urlencode({"definition": definition}),
+    )
+
+
+def compare_points(frame: Frame) -> list[dict[str, Any]]:
+    """The headline's bars: the period, the baseline's mean of yearly rates, its pooled rate."""
+    return [{**row, "below_threshold": False} for row in frame.rows]
+
+
+def _explorer_options(state: StateDep) -> dict[str, list[tuple[str, str]]]:
+    """Filter choices: each dimension's codes in this release, with labels, by caseload."""
+    options: dict[str, list[tuple[str, str]]] = {}
+    for dim in FILTER_DIMENSIONS:
+        rows = state.queries.codes(dim).rows[:OPTIONS_MAX]
+        pairs = []
+        for r in rows:
+            code, label = str(r["code"]), r.get("label")
+            text = f"{str(label).strip()} ({code})" if label not in (None, "", code) else code
+            pairs.append((code, text))
+        options[dim] = sorted(pairs, key=lambda pair: pair[1].lower())
+    return options
+
+
+def explorer_chart(frame: Frame, q: RatesQuery, synthetic: bool) -> dict[str, Any]:
+    """A line chart over time when a time dimension is asked for, else ranked bars."""
+    time = [d for d in q.by if d in TIME_DIMENSIONS]
+    other = [d for d in q.by if d not in TIME_DIMENSIONS]
+    subtitle = f"{q.definition} definition"
+    if time and len(q.by) == 1:
+        return charts.trend_chart(
+            frame.rows,
+            title="Grant rate over time",
+            synthetic=synthetic,
+            x=time[0],
+            x_title=time[0].replace("_", " "),
+            subtitle=subtitle,
+        )
+    if time and len(other) == 1:
+        dim = other[0]
+        labelled = views.with_labels(frame.rows, dim)
+        totals: dict[str, int] = {}
+        for r in labelled:
+            totals[r["label"]] = totals.get(r["label"], 0) + int(r.get("total") or 0)
+        keep = set(sorted(totals, key=lambda k: -totals[k])[:SERIES_MAX])
+        rows = [r for r in labelled if r["label"] in keep]
+        return charts.trend_chart(
+            rows,
+            title=f"Grant rate over time by {dim}",
+            synthetic=synthetic,
+            x=time[0],
+            x_title=time[0].replace("_", " "),
+            series="label",
+            subtitle=f"{subtitle}; the {len(keep)} largest {dim} values",
+        )
+    rows = []
+    for r in views.top(frame.rows, BARS_MAX):
+        parts = [str(r.get(label_column(d)) or r.get(d)) for d in q.by]
+        rows.append({**r, "label": " · ".join(parts)})
+    return charts.bar_chart(
+        rows,
+        title=f"Grant rate by {', '.join(q.by)}",
+        synthetic=synthetic,
+        label_title="",
+        subtitle=f"{subtitle}; the {len(rows)} largest groups",
+    )
+
+
+def _api_query(q: RatesQuery) -> str:
+    pairs: list[tuple[str, str]] = [("definition", q.definition), ("by", ",".join(q.by))]
+    pairs += [("where", f"{dim}:{code}") for dim, codes in q.where for code in codes]
+    for key, value in (
+        ("since", q.since),
+        ("until", q.until),
+        ("unit", q.unit),
+        ("min_decisions", q.min_decisions),
+    ):
+        if value is not None and not (key == "unit" and value == "application"):
+            pairs.append((key, str(value)))
+    if q.grant_codes:
+        pairs.append(("grant_codes", ",".join(q.grant_codes)))
+    return urlencode(pairs)
+
+
+@router.get("/explorer")
+def explorer(request: Request, state: StateDep, q: RatesQueryDep) -> Response:
+    frame = state.queries.rates(q)
+    spec = explorer_chart(frame, q, state.info.synthetic)
+    selected = {dim: list(codes) for dim, codes in q.where}
+    return render_page(
+        request,
+        "explorer.html",
+        title="Explorer",
+        q=q,
+        frame=frame,
+        spec=spec,
+        selected=selected,
+        options=_explorer_options(state),
+        dimensions=DIMENSIONS,
+        definitions=DEFINITIONS,
+        years=_years(state),
+        definition=q.definition,
+        twin="/api/v1/rates",
+        twin_query=_api_query(q),
+        api_query=_api_query(q),
+    )
+
+
+def _listing(request: Request, state: StateDep, kind: Kind, definition: str) -> Response:
+    dim = DIMENSION_OF[kind]
+    frame = state.queries.rates(RatesQuery(definition=definition, by=(dim,)))
+    rows = sorted(views.with_labels(frame.rows, dim), key=lambda r: -(r.get("total") or 0))
+    spec = charts.bar_chart(
+        views.top(rows, BARS_MAX),
+        title=f"Grant rate: the {min(BARS_MAX, len(rows))} largest",
+        synthetic=state.info.synthetic,
+        label_title=dim,
+        subtitle=f"{definition} definition",
+    )
+    return render_page(
+        request,
+        "listing.html",
+        title=kind.capitalize(),
+        kind=kind,
+        dim=dim,
+        frame=frame,
+        rows=rows,
+        spec=spec,
+        count=len(entities(state.queries, kind)),
+        definition=definition,
+        definitions=DEFINITIONS,
+        twin=f"/api/v1/{kind}",
+        twin_query=urlencode({"definition": definition}),
+    )
+
+
+@router.get("/judges")
+def judges(request: Request, state: StateDep, definition: DefinitionQuery = "trac") -> Response:
+    return _listing(request, state, "judges", check_definition(definition))
+
+
+@router.get("/courts")
+def courts(request: Request, state: StateDep, definition: DefinitionQuery = "eoir") -> Response:
+    return _listing(request, state, "courts", check_definition(definition))
+
+
+@router.get("/nationalities")
+def nationalities(
+    request: Request, state: StateDep, definition: DefinitionQuery = "eoir"
+) -> Response:
+    return _listing(request, state, "nationalities", check_definition(definition))
+
+
+def _series(frame: Frame, name: str) -> list[dict[str, Any]]:
+    return [{**r, "series": name} for r in frame.rows]
+
+
+@router.get("/judges/{code}")
+def judge(
+    request: Request,
+    state: StateDep,
+    code: str,
+    definition: DefinitionQuery = "trac",
+    since: PeriodQuery = None,
+    until: PeriodQuery = None,
+) -> Response:
+    definition, since, until = _period_args(definition, since, until)
+    view = views.judge(state.queries, code, definition, since, until)
+    entity = view.facts["judge"]
+    court = view.facts.get("court")
+    synthetic = state.info.synthetic
+    own = Frame(view.columns, tuple(view.rows))
+    series = _series(own, f"Judge {entity.label or entity.code}")
+    if court is not None:
+        series += _series(view.tables["court_trend"], f"{court.label or court.code} court")
+    series += _series(view.tables["national_trend"], "All courts")
+    specs = {
+        "trend": charts.trend_chart(
+            series,
+            title=f"{entity.title}: grant rate by fiscal year",
+            synthetic=synthetic,
+            series="series",
+            subtitle=f"{definition} definition; faded: fewer than "
+            f"{views.YEAR_MIN} decisions that year",
+        ),
+    }
+    for dim in ("nationality", "custody", "represented"):
+        specs[f"mix_{dim}"] = charts.share_chart(
+            view.tables[f"mix_{dim}"].rows,
+            title=f"Caseload by {dim}",
+            synthetic=synthetic,
+            label_title=dim,
+            subtitle="share of this judge's decisions",
+        )
+    query = urlencode(
+        [(k, v) for k, v in (("definition", definition), ("since", since), ("until", until)) if v]
+    )
+    return render_page(
+        request,
+        "judge.html",
+        title=entity.title,
+        view=view,
+        entity=entity,
+        court=court,
+        specs=specs,
+        definition=definition,
+        definitions=DEFINITIONS,
+        since=since,
+        until=until,
+        years=_years(state),
+        twin=f"/api/v1/judges/{_q(entity.code)}",
+        twin_query=query,
+    )
+
+
+def _q(code: str) -> str:
+    return quote(code, safe="")
+
+
+@router.get("/courts/{code}")
+def court(
+    request: Request,
+    state: StateDep,
+    code: str,
+    definition: DefinitionQuery = "trac",
+    since: PeriodQuery = None,
+    until: PeriodQuery = None,
+) -> Response:
+    definition, since, until = _period_args(definition, since, until)
+    view = views.court(state.queries, code, definition, since, until)
+    entity = view.facts["court"]
+    synthetic = state.info.synthetic
+    overall = view.facts.get("overall") or {}
+    specs: dict[str, Any] = {
+        "trend": charts.trend_chart(
+            view.tables["trend"].rows,
+            title=f"{entity.title}: grant rate by fiscal year",
+            synthetic=synthetic,
+            subtitle=f"{definition} definition",
+        ),
+    }
+    if view.rows:
+        largest = sorted(view.rows, key=lambda r: -(r.get("total") or 0))[:ROULETTE_MAX]
+        specs["roulette"] = charts.roulette_chart(
+            largest,
+            title=f"{entity.title}: the spread of its judges",
+            synthetic=synthetic,
+            estimate="shrunk_rate",
+            low="shrunk_low",
+            high="shrunk_high",
+            court_rate=overall.get("rate"),
+            subtitle="filled: shrunken estimate with 95% interval; hollow: raw rate; "
+            "dashed: the court's rate",
+        )
+    query = urlencode(
+        [(k, v) for k, v in (("definition", definition), ("since", since), ("until", until)) if v]
+    )
+    return render_page(
+        request,
+        "court.html",
+        title=entity.title,
+        view=view,
+        entity=entity,
+        overall=overall,
+        specs=specs,
+        definition=definition,
+        definitions=DEFINITIONS,
+        since=since,
+        until=until,
+        years=_years(state),
+        twin=f"/api/v1/courts/{_q(entity.code)}",
+        twin_query=query,
+    )
+
+
+@router.get("/nationalities/{code}")
+def nationality(
+    request: Request,
+    state: StateDep,
+    code: str,
+    definition: DefinitionQuery = "eoir",
+    since: PeriodQuery = None,
+    until: PeriodQuery = None,
+) -> Response:
+    definition, since, until = _period_args(definition, since, until)
+    view = views.nationality(state.queries, code, definition, since, until)
+    entity = view.facts["nationality"]
+    synthetic = state.info.synthetic
+    rep_trend = views.with_labels(view.tables["represented_trend"].rows, "represented")
+    specs = {
+        "trend": charts.trend_chart(
+            view.rows,
+            title=f"{entity.title}: grant rate by fiscal year",
+            synthetic=synthetic,
+            subtitle=f"{definition} definition",
+        ),
+        "courts": charts.bar_chart(
+            view.tables["courts"].rows,
+            title="Courts with the most decisions",
+            synthetic=synthetic,
+            label_title="court",
+        ),
+        "represented": charts.trend_chart(
+            rep_trend,
+            title="With and without representation",
+            synthetic=synthetic,
+            series="label",
+            subtitle="the representation effect, by fiscal year",
+        ),
+    }
+    query = urlencode(
+        [(k, v) for k, v in (("definition", definition), ("since", since), ("until", until)) if v]
+    )
+    return render_page(
+        request,
+        "nationality.html",
+        title=entity.title,
+        view=view,
+        entity=entity,
+        specs=specs,
+        definition=definition,
+        definitions=DEFINITIONS,
+        since=since,
+        until=until,
+        years=_years(state),
+        twin=f"/api/v1/nationalities/{_q(entity.code)}",
+        twin_query=query,
+    )
+
+
+@router.get("/methodology")
+def methodology(request: Request, state: StateDep) -> Response:
+    body, source = methodology_html()
+    return render_page(
+        request,
+        "methodology.html",
+        twin="/api/v1/definitions",
+        twin_query="",
+        title="Methodology",
+        body=body,
+        source=source,
+        definitions=DEFINITIONS,
+    )
+
+
+@router.get("/data")
+def data(request: Request, state: StateDep) -> Response:
+    view = views.release_quality(state.release)
+    return render_page(
+        request,
+        "data.html",
+        title="Data release and quality",
+        view=view,
+        twin="/api/v1/release",
+        twin_query="",
+    )
+
+
+@router.get("/api")
+def api_reference(request: Request, state: StateDep) -> Response:
+    """The JSON API's reference, rendered from the app's own OpenAPI schema (no CDN)."""
+    schema = request.app.openapi()
+    endpoints = []
+    for path, item in schema["paths"].items():
+        operation = item.get("get", {})
+        endpoints.append(
+            {
+                "path": path,
+                "summary": operation.get("summary", ""),
+                "description": operation.get("description", ""),
+                "parameters": [
+                    {
+                        "name": p["name"],
+                        "where": p["in"],
+                        "required": p.get("required", False),
+                        "description": p.get("description", ""),
+                    }
+                    for p in operation.get("parameters", [])
+                ],
+            }
+        )
+    intro = render_markdown(schema["info"].get("description", ""))
+    return render_page(request, "api.html", title="JSON API", endpoints=endpoints, intro=intro)

@@ -1,0 +1,342 @@
+"""What each page shows, as data: one builder per page, shared by the HTML and the JSON API.
+
+A page and its ``.json`` twin call the same builder, so they cannot disagree. Builders take
+validated parameters and return :class:`View` objects: one primary table (``rows``, what the
+CSV twin holds) plus named secondary tables and facts. They never render anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Final
+
+from asylumlens import analytics
+from asylumlens.errors import QueryError
+from asylumlens.store import Release
+from asylumlens.web.catalog import Entity, find, label_column
+from asylumlens.web.queries import Frame, Queries, RatesQuery, Where
+
+BASELINE_START: Final = 2010
+"""The headline compares the latest full fiscal year with FY2010 onwards (the field's habit)."""
+
+JUDGE_REPORT_MIN: Final = 100
+"""TRAC publishes a judge report only after 100 asylum decisions in the period."""
+
+YEAR_MIN: Final = 25
+"""TRAC shows a judge's yearly rate only for years with at least 25 decisions."""
+
+TOP_N: Final = 12
+
+
+@dataclass
+class View:
+    """One page's data: a primary table plus secondary tables and facts."""
+
+    columns: tuple[str, ...]
+    rows: list[dict[str, Any]]
+    tables: dict[str, Frame] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, frame: Frame, **facts: Any) -> View:
+        return cls(frame.columns, list(frame.rows), facts=dict(facts))
+
+
+def with_labels(rows: Sequence[Mapping[str, Any]], dimension: str) -> list[dict[str, Any]]:
+    """Rows plus a ``label`` field (name, else code) for charts and tables."""
+    name = label_column(dimension)
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        code = row.get(dimension)
+        text = row.get(name)
+        shown = str(text).strip() if text not in (None, "") else None
+        out.append({**row, "label": shown or (str(code) if code is not None else "(no code)")})
+    return out
+
+
+def top(rows: Sequence[Mapping[str, Any]], n: int = TOP_N) -> list[dict[str, Any]]:
+    """The ``n`` rows with the most decisions."""
+    return [dict(r) for r in sorted(rows, key=lambda r: -(r.get("total") or 0))[:n]]
+
+
+def fiscal_years(queries: Queries, definition: str = "eoir") -> list[int]:
+    frame = queries.rates(RatesQuery(definition=definition, by=("fiscal_year",)))
+    return sorted(int(y) for y in frame.column("fiscal_year") if y is not None)
+
+
+def latest_full_fiscal_year(release_date: date | None, years: Sequence[int]) -> int | None:
+    """The last fiscal year (1 Oct - 30 Sep) wholly before the release date, if in the data."""
+    if not years:
+        return None
+    if release_date is None:
+        return max(years) - 1 if len(years) > 1 else max(years)
+    full = (
+        release_date.year
+        if release_date >= date(release_date.year, 9, 30)
+        else release_date.year - 1
+    )
+    candidates = [y for y in years if y <= full]
+    return max(candidates) if candidates else None
+
+
+def default_periods(queries: Queries, release: Release) -> tuple[str, str] | None:
+    """(period, baseline) for the headline: latest full FY against FY2010 (or first FY) on."""
+    years = fiscal_years(queries)
+    latest = latest_full_fiscal_year(release.release_date, years)
+    if latest is None:
+        return None
+    first = max(BASELINE_START, min(years))
+    if first >= latest:
+        return None
+    return f"FY{latest}", f"FY{first}-FY{latest - 1}"
+
+
+def _rates(queries: Queries, q: RatesQuery) -> Frame:
+    """Rates, or no rows when nothing matches (a known code may have no decision that a
+    definition counts in a period: the page then says so instead of failing)."""
+    try:
+        return queries.rates(q)
+    except QueryError:
+        return Frame((), ())
+
+
+def _judges(
+    queries: Queries, court: str, definition: str, since: str | None, until: str | None
+) -> Frame:
+    try:
+        return queries.judges(court, None, definition, since, until)
+    except QueryError:
+        return Frame((), ())
+
+
+def home(queries: Queries, release: Release, definition: str) -> View:
+    """Headline (compare), the national trend and the largest nationalities."""
+    trend = queries.rates(RatesQuery(definition=definition, by=("fiscal_year",)))
+    nationalities = queries.rates(RatesQuery(definition=definition, by=("nationality",)))
+    view = View.of(trend, definition=definition)
+    view.tables["trend"] = trend
+    view.tables["nationalities"] = Frame(
+        nationalities.columns,
+        tuple(with_labels(top(nationalities.rows), "nationality")),
+    )
+    periods = default_periods(queries, release)
+    if periods is not None:
+        period, baseline = periods
+        view.facts.update(period=period, baseline=baseline)
+        try:
+            view.tables["compare"] = queries.compare(period, baseline, definition, ())
+        except QueryError as exc:
+            view.facts["compare_error"] = str(exc)
+    return view
+
+
+def judge(
+    queries: Queries, code: str, definition: str, since: str | None, until: str | None
+) -> View:
+    """A judge by fiscal year against their court and the nation, estimate and caseload mix."""
+    entity = find(queries, "judges", code)
+    where: Where = (("judge", (entity.code,)),)
+    by_year = _rates(
+        queries,
+        RatesQuery(
+            definition=definition,
+            by=("fiscal_year",),
+            where=where,
+            since=since,
+            until=until,
+            min_decisions=YEAR_MIN,
+        ),
+    )
+    view = View.of(by_year, judge=entity, definition=definition)
+    courts = _rates(queries, RatesQuery(definition="eoir", by=("court",), where=where))
+    main_court = top([r for r in courts.rows if r.get("court") is not None], 1)
+    court: Entity | None = None
+    if main_court:
+        court = find(queries, "courts", str(main_court[0]["court"]))
+        view.facts["court"] = court
+        view.tables["court_trend"] = _rates(
+            queries,
+            RatesQuery(
+                definition=definition,
+                by=("fiscal_year",),
+                where=(("court", (court.code,)),),
+                since=since,
+                until=until,
+            ),
+        )
+        try:
+            spread = queries.judges(court.code, None, definition, since, until)
+        except QueryError as exc:
+            view.facts["estimate_error"] = str(exc)
+        else:
+            mine = [r for r in spread.rows if str(r.get("judge")) == entity.code]
+            view.facts["estimate"] = mine[0] if mine else None
+            view.facts["spread"] = spread.attrs.get("spread")
+    view.tables["national_trend"] = _rates(
+        queries, RatesQuery(definition=definition, by=("fiscal_year",), since=since, until=until)
+    )
+    total = sum(int(r.get("total") or 0) for r in by_year.rows)
+    view.facts.update(
+        total=total,
+        report_min=JUDGE_REPORT_MIN,
+        year_min=YEAR_MIN,
+        below_report_min=total < JUDGE_REPORT_MIN,
+    )
+    for dim in ("nationality", "custody", "represented"):
+        mix = _rates(
+            queries,
+            RatesQuery(definition=definition, by=(dim,), where=where, since=since, until=until),
+        )
+        view.tables[f"mix_{dim}"] = Frame(mix.columns, tuple(with_labels(top(mix.rows), dim)))
+    return view
+
+
+def court(
+    queries: Queries, code: str, definition: str, since: str | None, until: str | None
+) -> View:
+    """The spread of a court's judges (the "roulette") and the court's trend."""
+    entity = find(queries, "courts", code)
+    spread = _judges(queries, entity.code, definition, since, until)
+    view = View(
+        spread.columns,
+        with_labels(spread.rows, "judge"),
+        facts={
+            "court": entity,
+            "definition": definition,
+            "spread": spread.attrs.get("spread"),
+            "prior": spread.attrs.get("prior"),
+        },
+    )
+    where: Where = (("court", (entity.code,)),)
+    view.tables["trend"] = _rates(
+        queries,
+        RatesQuery(
+            definition=definition, by=("fiscal_year",), where=where, since=since, until=until
+        ),
+    )
+    overall = _rates(
+        queries,
+        RatesQuery(definition=definition, by=("court",), where=where, since=since, until=until),
+    )
+    view.facts["overall"] = overall.rows[0] if overall.rows else None
+    return view
+
+
+def nationality(
+    queries: Queries, code: str, definition: str, since: str | None, until: str | None
+) -> View:
+    """A nationality's trend, its courts, and the representation effect."""
+    entity = find(queries, "nationalities", code)
+    where: Where = (("nationality", (entity.code,)),)
+    trend = _rates(
+        queries,
+        RatesQuery(
+            definition=definition, by=("fiscal_year",), where=where, since=since, until=until
+        ),
+    )
+    view = View.of(trend, nationality=entity, definition=definition)
+    courts = _rates(
+        queries,
+        RatesQuery(definition=definition, by=("court",), where=where, since=since, until=until),
+    )
+    view.tables["courts"] = Frame(courts.columns, tuple(with_labels(top(courts.rows), "court")))
+    represented = _rates(
+        queries,
+        RatesQuery(
+            definition=definition, by=("represented",), where=where, since=since, until=until
+        ),
+    )
+    view.tables["represented"] = Frame(
+        represented.columns, tuple(with_labels(represented.rows, "represented"))
+    )
+    view.tables["represented_trend"] = _rates(
+        queries,
+        RatesQuery(
+            definition=definition,
+            by=("fiscal_year", "represented"),
+            where=where,
+            since=since,
+            until=until,
+        ),
+    )
+    return view
+
+
+QUALITY_COLUMNS: Final = (
+    "table",
+    "lines",
+    "loaded",
+    "repaired",
+    "quarantined",
+    "reasons",
+    "repairs",
+    "count_txt",
+    "count_matches",
+)
+
+
+def release_quality(release: Release) -> View:
+    """Per-table counts from the manifest: lines read, loaded, repaired, quarantined, why."""
+    tables: Mapping[str, Any] = release.manifest.get("tables", {})
+    rows: list[dict[str, Any]] = []
+    reasons: dict[str, dict[str, int]] = {}
+    for stem in sorted(tables):
+        entry = tables[stem] or {}
+        why = {str(k): int(v) for k, v in (entry.get("reasons") or {}).items()}
+        reasons[stem] = why
+        rows.append(
+            {
+                "table": stem,
+                "lines": entry.get("lines"),
+                "loaded": entry.get("loaded"),
+                "repaired": entry.get("repaired"),
+                "quarantined": entry.get("quarantined"),
+                "reasons": "; ".join(f"{k}: {v}" for k, v in sorted(why.items())),
+                "repairs": "; ".join(
+                    f"{k}: {v}" for k, v in sorted((entry.get("repairs") or {}).items())
+                ),
+                "count_txt": entry.get("count_txt"),
+                "count_matches": entry.get("count_matches"),
+            }
+        )
+    totals = {
+        key: sum(int(r[key] or 0) for r in rows)
+        for key in ("lines", "loaded", "repaired", "quarantined")
+    }
+    extra = {k: v for k, v in release.manifest.items() if k not in ("tables", "release")}
+    return View(
+        QUALITY_COLUMNS,
+        rows,
+        facts={
+            "reasons": reasons,
+            "totals": totals,
+            "manifest_release": release.info,
+            "other": extra,
+        },
+    )
+
+
+DEFINITION_COLUMNS: Final = (
+    "name", "title", "summary", "grant_codes", "denial_codes", "other_codes", "case_types",
+    "initial_only", "other_relief",
+)  # fmt: skip
+
+
+def definitions() -> View:
+    """The named grant-rate definitions as data: the Methodology page's table."""
+    rows: list[dict[str, Any]] = []
+    for name, d in analytics.DEFINITIONS.items():
+        rows.append({
+            "name": name,
+            "title": d.title,
+            "summary": d.summary,
+            "grant_codes": ",".join(d.grant_codes),
+            "denial_codes": ",".join(d.denial_codes),
+            "other_codes": ",".join(d.other_codes),
+            "case_types": ",".join(d.case_types) if d.case_types is not None else "",
+            "initial_only": d.initial_only,
+            "other_relief": d.other_relief,
+        })  # fmt: skip
+    return View(DEFINITION_COLUMNS, rows)
