@@ -190,18 +190,55 @@ def _deflate64_zip(source: Path, target: Path) -> None:
             packed = comp.deflate(data) + comp.flush()
             crc = zlib.crc32(data)
             offset = out.tell()
-            out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 21, 0, 9, 0, 0x21, crc,
-                                  len(packed), len(data), len(name), 0))  # fmt: skip
+            out.write(
+                struct.pack(
+                    "<IHHHHHIIIHH",
+                    0x04034B50,
+                    21,
+                    0,
+                    9,
+                    0,
+                    0x21,
+                    crc,
+                    len(packed),
+                    len(data),
+                    len(name),
+                    0,
+                )
+            )
             out.write(name + packed)
             entries.append((name, crc, len(packed), len(data), offset))
         cd_start = out.tell()
         for name, crc, csize, usize, offset in entries:
-            out.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 21, 21, 0, 9, 0, 0x21, crc,
-                                  csize, usize, len(name), 0, 0, 0, 0, 0, offset))  # fmt: skip
+            out.write(
+                struct.pack(
+                    "<IHHHHHHIIIHHHHHII",
+                    0x02014B50,
+                    21,
+                    21,
+                    0,
+                    9,
+                    0,
+                    0x21,
+                    crc,
+                    csize,
+                    usize,
+                    len(name),
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    offset,
+                )
+            )
             out.write(name)
         cd_size = out.tell() - cd_start
-        out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries),
-                              cd_size, cd_start, 0))  # fmt: skip
+        out.write(
+            struct.pack(
+                "<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), cd_size, cd_start, 0
+            )
+        )
 
 
 def test_deflate64_zip_ingests_like_the_folder(releases: dict[str, Path], tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from asylumlens.layout import TABLES, Column, Kind
 
 # Field text: printable ASCII and cp1252 letters, spaces, NULs; never a tab or newline.
 field_text = st.text(
-    alphabet=st.sampled_from(list("abcXYZ019 -/.") + ["é", "ñ", "’", "€", "\x00"]), max_size=8
+    alphabet=st.sampled_from([*list("abcXYZ019 -/."), "é", "ñ", "’", "€", "\x00"]), max_size=8
 )
 N_FIELDS = 4
 
@@ -71,19 +71,27 @@ def test_stage1_keeps_every_line_accounted_for(
 
 
 KIND_VALUES = {
-    Kind.INTEGER: st.one_of(st.integers(0, 10**12).map(str), st.sampled_from(["", "N/A", "??", "x1", "1.5", "-"])),
+    Kind.INTEGER: st.one_of(
+        st.integers(0, 10**12).map(str), st.sampled_from(["", "N/A", "??", "x1", "1.5", "-"])
+    ),
     Kind.DATE: st.one_of(
-        st.dates(date(1890, 1, 1), date(2999, 12, 31)).map(lambda d: f"{d.isoformat()} 00:00:00.000"),
+        st.dates(date(1890, 1, 1), date(2999, 12, 31)).map(
+            lambda d: f"{d.isoformat()} 00:00:00.000"
+        ),
         st.dates(date(1950, 1, 1), date(2035, 12, 31)).map(date.isoformat),
-        st.sampled_from(["", "N/A", "??", "ORL", "2021-13-01", "10/1993", "1900-01-01 00:00:00.000"]),
+        st.sampled_from(
+            ["", "N/A", "??", "ORL", "2021-13-01", "10/1993", "1900-01-01 00:00:00.000"]
+        ),
     ),
     Kind.BOOLEAN: st.sampled_from(["", "0", "1", "true", "false", "N/A", "Y", "2"]),
     Kind.BIRTH_MONTH: st.one_of(
         st.tuples(st.integers(1, 12), st.integers(1900, 2020)).map(lambda t: f"{t[0]}/{t[1]}"),
         st.sampled_from(["", "13/1990", "4-1974", "N/A"]),
     ),
-    Kind.TEXT: st.text(alphabet=st.sampled_from(list("AB c1?/")), max_size=5).map(lambda s: s.strip(" ")),
-}  # fmt: skip
+    Kind.TEXT: st.text(alphabet=st.sampled_from(list("AB c1?/")), max_size=5).map(
+        lambda s: s.strip(" ")
+    ),
+}
 
 
 def reference(value: str, kind: Kind) -> tuple[object, bool]:
@@ -118,8 +126,14 @@ def reference(value: str, kind: Kind) -> tuple[object, bool]:
     return (d if 1950 <= d.year <= 2035 else None), False
 
 
-COLUMNS = [("k", Kind.INTEGER), ("i", Kind.INTEGER), ("d", Kind.DATE), ("b", Kind.BOOLEAN),
-           ("m", Kind.BIRTH_MONTH), ("t", Kind.TEXT)]  # fmt: skip
+COLUMNS = [
+    ("k", Kind.INTEGER),
+    ("i", Kind.INTEGER),
+    ("d", Kind.DATE),
+    ("b", Kind.BOOLEAN),
+    ("m", Kind.BIRTH_MONTH),
+    ("t", Kind.TEXT),
+]
 
 
 @settings(
@@ -141,8 +155,10 @@ def test_stage2_typing_matches_a_plain_python_reading(
         encoding="utf-8",
     )
     spec = ", ".join(f"'{k}': 'VARCHAR'" for k, _ in COLUMNS)
-    source = (f"read_csv('{path}', columns={{{spec}}}, delim='\\t', quote='', escape='', "
-              "header=true, strict_mode=true, new_line='\\n')")  # fmt: skip
+    source = (
+        f"read_csv('{path}', columns={{{spec}}}, delim='\\t', quote='', escape='', "
+        "header=true, strict_mode=true, new_line='\\n')"
+    )
     sql = typed_select(COLUMNS, source, primary_key="k")
     got = {r[0]: r for r in duckdb.sql(f"SELECT * FROM ({sql})").fetchall()}
     for n, row in enumerate(rows, start=1):
@@ -210,9 +226,12 @@ def test_every_rejected_row_is_traced_to_its_line(
     from asylumlens.synth import write_release
 
     root = tmp_path_factory.mktemp("trace")
-    release = write_release(root, date(2026, 1, 1), {
-        "A_TblCase": [_case_row("1")], "B_TblProceeding": [], "tbl_Court_Appln": []},
-        synthetic_note="trace test")  # fmt: skip
+    release = write_release(
+        root,
+        date(2026, 1, 1),
+        {"A_TblCase": [_case_row("1")], "B_TblProceeding": [], "tbl_Court_Appln": []},
+        synthetic_note="trace test",
+    )
     path = next(release.rglob("A_TblCase.csv"))
     lines = path.read_bytes().split(b"\n")[:2]  # header + the one good row
     want: dict[int, str] = {}
@@ -235,6 +254,9 @@ def test_every_rejected_row_is_traced_to_its_line(
         lines.append(row.encode())
     path.write_bytes(b"\n".join(lines) + b"\n")
     outcome = ingest_release(release, Store(root / "store"))
-    got = dict(outcome.release.connect().execute(
-        "SELECT line, reason FROM rejects WHERE \"table\" = 'A_TblCase'").fetchall())  # fmt: skip
+    got = dict(
+        outcome.release.connect()
+        .execute("SELECT line, reason FROM rejects WHERE \"table\" = 'A_TblCase'")
+        .fetchall()
+    )
     assert got == want

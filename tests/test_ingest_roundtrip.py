@@ -20,8 +20,14 @@ from asylumlens.pipeline import ingest_release
 from asylumlens.store import Release, Store
 from asylumlens.synth import generate
 
-CORE = ["A_TblCase", "B_TblProceeding", "tbl_Court_Appln", "tbl_RepsAssigned",
-        "tbl_CustodyHistory", "tblAppeal"]  # fmt: skip
+CORE = [
+    "A_TblCase",
+    "B_TblProceeding",
+    "tbl_Court_Appln",
+    "tbl_RepsAssigned",
+    "tbl_CustodyHistory",
+    "tblAppeal",
+]
 
 
 def expected_value(text: str, kind: Kind) -> Any:
@@ -98,8 +104,12 @@ def test_counts_reconcile_with_ground_truth(world: dict[str, Any]) -> None:
 def test_every_fault_is_handled_as_its_contract_says(world: dict[str, Any]) -> None:
     release: Release = world["release"]
     con = release.connect()
-    rejects = {(t, ln): (reason, raw) for t, ln, reason, raw in con.execute(
-        'SELECT "table", line, reason, raw FROM rejects').fetchall()}  # fmt: skip
+    rejects = {
+        (t, ln): (reason, raw)
+        for t, ln, reason, raw in con.execute(
+            'SELECT "table", line, reason, raw FROM rejects'
+        ).fetchall()
+    }
     repairs = Counter(
         (t, ln, kind)
         for t, ln, kind in con.execute('SELECT "table", line, kind FROM repairs').fetchall()
@@ -148,9 +158,21 @@ def test_every_fault_is_handled_as_its_contract_says(world: dict[str, Any]) -> N
             assert release.manifest["tables"][stem]["header"]["renamed"], f
         else:  # pragma: no cover - a new kind must be added to this test
             pytest.fail(f"unknown expectation {expect!r}")
-    assert set(seen) >= {"nul_byte", "crlf", "stray_tab", "missing_field", "hidden_shift",
-                         "padded_code", "null_token", "sentinel_date", "non_ascii",
-                         "mixed_case_header", "unknown_code", "orphan_row", "duplicate_key"}  # fmt: skip
+    assert set(seen) >= {
+        "nul_byte",
+        "crlf",
+        "stray_tab",
+        "missing_field",
+        "hidden_shift",
+        "padded_code",
+        "null_token",
+        "sentinel_date",
+        "non_ascii",
+        "mixed_case_header",
+        "unknown_code",
+        "orphan_row",
+        "duplicate_key",
+    }
 
 
 def test_no_clean_row_is_lost_or_altered(world: dict[str, Any]) -> None:

@@ -517,7 +517,9 @@ CODE_LOOKUPS: Final[dict[tuple[str, str], LookupRef]] = {
     ("B_TblProceeding", "custody"): LookupRef("tblLookupCustodyStatus", "strcode"),
     ("B_TblProceeding", "case_type"): LookupRef("tblLookupCaseType", "strcode"),
     ("tbl_Court_Appln", "appl_code"): LookupRef("tblLookUp_Appln", "strcode"),
-    ("tbl_Court_Appln", "appl_dec"): LookupRef("tblLookupCourtAppDecisions", "strcourtapplndeccode"),
+    ("tbl_Court_Appln", "appl_dec"): LookupRef(
+        "tblLookupCourtAppDecisions", "strcourtapplndeccode"
+    ),
 }
 
 # Parent links checked at ingest: (child table, child key) -> (parent table, parent key).
