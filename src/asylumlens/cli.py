@@ -70,11 +70,28 @@ def fetch(
 @app.command()
 def synth(
     out: Annotated[Path, typer.Argument(help="Folder to write the release and manifest into.")],
-    cases: Annotated[int, typer.Option("--cases", help="Number of cases (A_TblCase rows).")],
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same bytes.")],
+    cases: Annotated[
+        int | None,
+        typer.Option("--cases", help="Number of cases (A_TblCase rows); required without --from."),
+    ] = None,
     release_date: Annotated[
-        str, typer.Option("--date", help="Release date YYYY-MM-DD (names the folder).")
-    ] = "2026-11-01",
+        str | None,
+        typer.Option(
+            "--date",
+            help="Release date YYYY-MM-DD (names the folder). Default: 2026-11-01, or one "
+            "month after the --from release.",
+            show_default=False,
+        ),
+    ] = None,
+    from_: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="An earlier synthetic release folder: write the next month's release from it "
+            "(cases added, deleted, decisions recoded; all listed in synth-manifest.json).",
+        ),
+    ] = None,
     zip_: Annotated[
         bool, typer.Option("--zip", help="Also pack OUT/EOIR Case Data.zip (folder is kept).")
     ] = False,
@@ -83,6 +100,7 @@ def synth(
     """Write a synthetic EOIR release (real layout, real codes, injected faults) and its manifest.
 
     Example: asylumlens synth /tmp/synth --cases 20000 --seed 1 --zip
+    Next month: asylumlens synth /tmp/next --from "/tmp/synth/EOIR Case Data 2026-1101" --seed 2
     """
     import time
     from datetime import date
@@ -91,10 +109,16 @@ def synth(
     from asylumlens.synth import generate
 
     try:
-        when = date.fromisoformat(release_date)
+        when = date.fromisoformat(release_date) if release_date else None
     except ValueError:
         raise ReleaseError(f"--date {release_date!r} is not a date; use YYYY-MM-DD") from None
     started = time.monotonic()
+    if from_ is not None:
+        _synth_next(out, from_, seed, when, zip_, cases, started)
+        return
+    if cases is None:
+        raise ReleaseError("--cases is required (a positive number of cases), unless --from")
+    when = when or date(2026, 11, 1)
     if err_console.is_terminal:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -133,6 +157,33 @@ def synth(
     if result.zip is not None:
         typer.echo(f"zip: {result.zip}")
     typer.echo(f"manifest: {result.manifest}")
+    for stem, n in result.counts.items():
+        typer.echo(f"  {stem}\t{n:,} rows")
+    typer.echo(f"done in {time.monotonic() - started:.1f} s")
+
+
+def _synth_next(
+    out: Path,
+    source: Path,
+    seed: int,
+    when: Any,
+    zip_: bool,
+    cases: int | None,
+    started: float,
+) -> None:
+    """``synth --from``: the next month's release of an earlier synthetic one."""
+    import time
+
+    from asylumlens.errors import ReleaseError
+    from asylumlens.synth import next_release
+
+    if cases is not None:
+        raise ReleaseError("--cases does not apply with --from (the earlier release sets it)")
+    result = next_release(source, out, seed, release_date=when, zip=zip_)
+    typer.echo(f"release: {result.release} (SYNTHETIC, next after {source.name})")
+    if result.zip is not None:
+        typer.echo(f"zip: {result.zip}")
+    typer.echo(f"manifest: {result.manifest} (changes under 'evolution')")
     for stem, n in result.counts.items():
         typer.echo(f"  {stem}\t{n:,} rows")
     typer.echo(f"done in {time.monotonic() - started:.1f} s")
@@ -478,6 +529,131 @@ def serve(
     from asylumlens.web.server import serve as run
 
     run(Store.resolve(store), release, host, port)
+
+
+# ---------------------------------------------------------------------------------------
+# Releases side by side: update, releases, diff (asylumlens.releases).
+
+
+@app.command()
+def update(
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="Release zip URL. Default: EOIR's official URL."),
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Fetch the release zip if it changed, and ingest it beside the releases already stored.
+
+    Nothing is ingested when the zip is unchanged and already in the store. For schedulers:
+    asylumlens update --store /srv/asylumlens
+    """
+    from asylumlens.releases import DEFAULT_URL, LineProgress, RichProgress
+    from asylumlens.releases.update import update_release
+    from asylumlens.store import Store
+    from asylumlens.terminal import ingest_progress
+
+    target = Store.resolve(store)
+    progress = RichProgress(err_console) if err_console.is_terminal else LineProgress(sys.stderr)
+    with ingest_progress(err_console) as ingesting:
+        outcome = update_release(
+            target, url=url or DEFAULT_URL, fetch_progress=progress, ingest_progress=ingesting
+        )
+    typer.echo(outcome.summary)
+
+
+@app.command(name="releases")
+def releases_command(
+    store: StoreOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """The releases in the store, oldest first: id, date, synthetic, source, rows loaded."""
+    from asylumlens.errors import QueryError
+    from asylumlens.output import Format, emit
+    from asylumlens.releases.listing import release_rows
+    from asylumlens.store import Store
+
+    if fmt not in ("table", "json"):
+        raise QueryError(f"--format {fmt!r}: use table or json")
+    target = Store.resolve(store)
+    rows = release_rows(target)
+    if fmt == "table":
+        if not rows:
+            typer.echo(f"no release in store {target.root}")
+            return
+        for row in rows:  # the JSON form keeps the full values
+            row["synthetic"] = "SYNTHETIC" if row["synthetic"] else "no"
+            row["sha256"] = (row["sha256"] or "")[:12]
+            row["source"] = Path(row["source"]).name if row["source"] else None
+    emit(rows, Format(fmt), out=sys.stdout, title=f"releases in {target.root}")
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="The earlier release id (see `asylumlens releases`).")],
+    new: Annotated[str, typer.Argument(help="The later release id.")],
+    store: StoreOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Report folder. Default: <store>/diffs.", show_default=False),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """What changed between two releases: records, recoded decisions, grant-rate moves.
+
+    Writes <OLD>__<NEW>.json and .html to --out and prints a summary.
+    Example: asylumlens diff 2026-10-01 2026-11-01
+    """
+    import json
+
+    from asylumlens.errors import QueryError
+    from asylumlens.output import Format, emit
+    from asylumlens.releases.diff import diff_releases, diffs_dir, write_report
+    from asylumlens.store import Store
+
+    if fmt not in ("table", "json"):
+        raise QueryError(f"--format {fmt!r}: use table or json")
+    target = Store.resolve(store)
+    report = diff_releases(target.release(old), target.release(new))
+    json_path, html_path = write_report(report, out if out is not None else diffs_dir(target))
+    if fmt == "json":
+        typer.echo(json.dumps(report.as_json(), indent=1))
+        return
+    label = "SYNTHETIC - " if report.synthetic else ""
+    if report.synthetic:
+        err_console.print("[bold yellow]SYNTHETIC[/] release(s): generated data, not EOIR figures")
+    rows = [
+        {k: getattr(t, k) for k in ("table", "old_rows", "new_rows", "added", "removed", "changed")}
+        for t in report.tables
+    ]
+    emit(rows, Format.table, out=sys.stdout, title=f"{label}records {old} -> {new}")
+    recoded = [
+        {"table": c.table, "column": c.column, "old": c.old, "new": c.new, "rows": c.rows}
+        for c in report.recoded
+    ]
+    emit(recoded, Format.table, out=sys.stdout, title=f"{label}decisions recoded")
+    moves = [
+        {
+            "definition": m.definition,
+            "fiscal_year": m.fiscal_year,
+            "nationality": m.nationality,
+            "old_rate": None if m.old_rate is None else f"{m.old_rate:.1%}",
+            "new_rate": None if m.new_rate is None else f"{m.new_rate:.1%}",
+            "points": m.change_points,
+            "old_total": m.old_total,
+            "new_total": m.new_total,
+        }
+        for m in report.largest_moves[:10]
+    ]
+    if moves:
+        emit(moves, Format.table, out=sys.stdout, title=f"{label}largest grant-rate moves")
+    else:
+        typer.echo(
+            f"no grant-rate cell has {report.min_decisions}+ decisions in both releases "
+            f"and moved ({len(report.rate_moves)} cells compared)"
+        )
+    typer.echo(f"report: {json_path}")
+    typer.echo(f"report: {html_path}")
 
 
 def main() -> None:

@@ -1,0 +1,38 @@
+"""Outcome analytics: the decisions fact table, named grant-rate definitions, breakdowns.
+
+Public API (each returns a pandas DataFrame whose ``attrs`` name the release, the
+``synthetic`` flag and every parameter applied)::
+
+    rates(definition="eoir", by=("fiscal_year",), where=None, since=None, until=None,
+          unit="application", grant_codes=None, min_decisions=None, store=None, release=None)
+    compare(period="FY2025", baseline="FY2010-FY2024", definition="eoir", where=None, ...)
+    judges(court=..., nationality=None, definition="trac", since=None, until=None, ...)
+    codes(dimension, store=None, release=None)
+
+``build_decisions(con, out)`` writes a release's fact table (the ingest pipeline calls it).
+"""
+
+from __future__ import annotations
+
+from asylumlens.analytics.codes import codes
+from asylumlens.analytics.compare import compare
+from asylumlens.analytics.decisions import build_decisions
+from asylumlens.analytics.definitions import DEFINITIONS, UNITS, Definition, get_definition
+from asylumlens.analytics.dimensions import DIMENSIONS, Dimension
+from asylumlens.analytics.disparity import judges
+from asylumlens.analytics.rates import default_min_decisions, rates
+
+__all__ = [
+    "DEFINITIONS",
+    "DIMENSIONS",
+    "UNITS",
+    "Definition",
+    "Dimension",
+    "build_decisions",
+    "codes",
+    "compare",
+    "default_min_decisions",
+    "get_definition",
+    "judges",
+    "rates",
+]

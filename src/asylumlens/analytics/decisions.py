@@ -1,0 +1,248 @@
+"""The ``decisions`` fact table: one row per decided asylum-type application.
+
+Every rate in AsylumLens is a count over this table, so the joins, labels and the
+fiscal-year and initial-completion rules live in exactly one place (``docs/methodology.md``
+explains each choice). It is built once per release, from the release's own table views,
+and written next to the tables as ``decisions.parquet``.
+
+Rows: applications of type ASYL (the asylum application every definition counts), plus
+ASYW (withholding) and WCAT (Convention Against Torture) applications, which only the
+``trac_other_relief`` definition reads. An application is *decided* when it has a decision
+code and its proceeding has a completion date; pending applications are left out.
+
+Raw codes are kept beside their labels. A code that the release's lookup does not list,
+or a row whose case is missing (an orphan), is kept with a NULL label, never dropped.
+
+The SQL here is fixed text over table names AsylumLens owns: no user input reaches it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Final
+
+import duckdb
+
+FACT_APPLICATION_CODES: Final = ("ASYL", "ASYW", "WCAT")
+
+# (label CTE name, lookup stem, code column, label column)
+_LOOKUPS: Final[tuple[tuple[str, str, str, str], ...]] = (
+    ("lbl_nat", "tblLookupNationality", "nat_code", "nat_name"),
+    ("lbl_lang", "tblLanguage", "strcode", "strdescription"),
+    ("lbl_judge", "tblLookupJudge", "judge_code", "judge_name"),
+    ("lbl_court", "tblLookupBaseCity", "base_city_code", "base_city_name"),
+    ("lbl_hloc", "tblLookupHloc", "hearing_loc_code", "hearing_loc_name"),
+    ("lbl_case_type", "tblLookupCaseType", "strcode", "strdescription"),
+    ("lbl_custody", "tblLookupCustodyStatus", "strcode", "strdescription"),
+    ("lbl_sex", "tblLookupSex", "strcode", "strdescription"),
+    ("lbl_dec", "tblLookupCourtAppDecisions", "strcourtapplndeccode", "strcourtapplndecdesc"),
+)
+
+# OTHER_COMP descriptions (tblLookupCourtDecision, strDecType 'O') that move a case to
+# another court or judge rather than completing it.
+VENUE_OR_TRANSFER_PATTERN: Final = r"(change of venue|^transfer)"
+
+_REQUIRED: Final = ("tbl_Court_Appln", "B_TblProceeding", "A_TblCase")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> set[str] | None:
+    """Lower-case column names of a view/table, or None when it does not exist."""
+    try:
+        rows = con.execute(f'DESCRIBE SELECT * FROM "{relation}"').fetchall()
+    except duckdb.CatalogException:
+        return None
+    return {str(r[0]).lower() for r in rows}
+
+
+def _label_cte(con: duckdb.DuckDBPyConnection, stem: str, code: str, label: str) -> str:
+    """code -> label from a lookup, preferring active rows when a code is listed twice."""
+    cols = _columns(con, stem)
+    if cols is None or code not in cols or label not in cols:
+        return "SELECT NULL::VARCHAR AS code, NULL::VARCHAR AS name WHERE false"
+    active = "blnactive DESC NULLS LAST, " if "blnactive" in cols else ""
+    return (
+        f"SELECT {code} AS code, first({label} ORDER BY {active}{label}) AS name "
+        f'FROM "{stem}" WHERE {code} IS NOT NULL GROUP BY {code}'
+    )
+
+
+def _venue_cte(con: duckdb.DuckDBPyConnection) -> str:
+    """(case type, OTHER_COMP code) pairs that mean change of venue or transfer."""
+    cols = _columns(con, "tblLookupCourtDecision")
+    needed = {"strcasetype", "strdeccode", "strdecdescription", "strdectype"}
+    if cols is None or not needed <= cols:
+        return "SELECT NULL::VARCHAR AS case_type, NULL::VARCHAR AS code WHERE false"
+    active = "blnactive DESC NULLS LAST, " if "blnactive" in cols else ""
+    return (
+        'SELECT strcasetype AS case_type, strdeccode AS code FROM "tblLookupCourtDecision" '
+        "WHERE strdectype = 'O' GROUP BY strcasetype, strdeccode "
+        f"HAVING regexp_matches(lower(first(strdecdescription ORDER BY {active}"
+        f"strdecdescription)), '{VENUE_OR_TRANSFER_PATTERN}')"
+    )
+
+
+def _reps_cte(con: duckdb.DuckDBPyConnection) -> str:
+    cols = _columns(con, "tbl_RepsAssigned")
+    if cols is None or not {"idncase", "strattylevel", "strattytype"} <= cols:
+        return "SELECT NULL::BIGINT AS idncase WHERE false"
+    return (
+        'SELECT DISTINCT idncase FROM "tbl_RepsAssigned" '
+        "WHERE strattylevel = 'COURT' AND strattytype = 'ALIEN'"
+    )
+
+
+# Only the columns the fact table reads: a window over whole 38-column rows is slow.
+_PROC_COLUMNS: Final = (
+    "idnproceeding, idncase, comp_date, ij_code, base_city_code, hearing_loc_code, "
+    "case_type, custody, absentia, nat, lang, dec_code, other_comp"
+)
+_CASE_COLUMNS: Final = "idncase, nat, lang, c_asy_type, sex, e_28_date"
+
+
+def _order(con: duckdb.DuckDBPyConnection, stem: str) -> str:
+    """Keys are unique after ingest (it quarantines repeated primary keys); for stores
+    written by other means, keep the first row by source line when ``_line`` exists."""
+    cols = _columns(con, stem) or set()
+    return " ORDER BY _line" if "_line" in cols else ""
+
+
+def decisions_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """The SELECT that builds the fact table from ``con``'s release views."""
+    missing = [t for t in _REQUIRED if _columns(con, t) is None]
+    if missing:
+        from asylumlens.errors import StoreError
+
+        raise StoreError(f"release has no {', '.join(missing)} table; cannot build decisions")
+    labels = ",\n".join(
+        f"{name} AS ({_label_cte(con, stem, code, label)})" for name, stem, code, label in _LOOKUPS
+    )
+    codes = ", ".join(f"'{c}'" for c in FACT_APPLICATION_CODES)
+    return f"""
+WITH
+{labels},
+venue AS ({_venue_cte(con)}),
+reps AS ({_reps_cte(con)}),
+proc0 AS (
+    SELECT {_PROC_COLUMNS} FROM "B_TblProceeding"
+    QUALIFY row_number() OVER (PARTITION BY idnproceeding{_order(con, "B_TblProceeding")}) = 1
+),
+completing AS (
+    -- a proceeding completes the case unless its only completion is a venue change/transfer
+    SELECT p.*,
+        p.comp_date IS NOT NULL AND NOT (p.dec_code IS NULL AND v.code IS NOT NULL) AS completes
+    FROM proc0 p
+    LEFT JOIN venue v ON v.case_type = p.case_type AND v.code = p.other_comp
+),
+proc AS (
+    -- the initial completion: the case's first completing proceeding (a window, not a
+    -- self-join: DuckDB plans the join badly at full scale)
+    SELECT *, completes AND row_number() OVER (
+        PARTITION BY idncase, completes ORDER BY comp_date, idnproceeding
+    ) = 1 AS is_initial
+    FROM completing
+),
+cases AS (
+    SELECT {_CASE_COLUMNS} FROM "A_TblCase"
+    QUALIFY row_number() OVER (PARTITION BY idncase{_order(con, "A_TblCase")}) = 1
+)
+SELECT
+    a.idnproceedingappln,
+    a.idnproceeding,
+    p.idncase,
+    a.appl_code,
+    a.appl_recd_date,
+    a.appl_dec,
+    lbl_dec.name AS appl_dec_name,
+    p.comp_date,
+    (year(p.comp_date) + CASE WHEN month(p.comp_date) >= 10 THEN 1 ELSE 0 END)::BIGINT
+        AS fiscal_year,
+    year(p.comp_date)::BIGINT AS calendar_year,
+    p.ij_code AS judge,
+    lbl_judge.name AS judge_name,
+    p.base_city_code AS court,
+    lbl_court.name AS court_name,
+    p.hearing_loc_code AS hearing_location,
+    lbl_hloc.name AS hearing_location_name,
+    p.case_type AS case_type,
+    lbl_case_type.name AS case_type_name,
+    p.custody AS custody,
+    lbl_custody.name AS custody_name,
+    p.absentia AS absentia,
+    CASE p.absentia WHEN 'Y' THEN 'In absentia' WHEN 'N' THEN 'Not in absentia' END
+        AS absentia_name,
+    coalesce(c.nat, p.nat) AS nationality,
+    lbl_nat.name AS nationality_name,
+    coalesce(c.lang, p.lang) AS language,
+    lbl_lang.name AS language_name,
+    c.c_asy_type AS asylum_type,
+    CASE c.c_asy_type WHEN 'I' THEN 'Affirmative' WHEN 'E' THEN 'Defensive' END
+        AS asylum_type_name,
+    c.sex AS sex,
+    lbl_sex.name AS sex_name,
+    (reps.idncase IS NOT NULL OR c.e_28_date IS NOT NULL) AS represented,
+    CASE WHEN reps.idncase IS NOT NULL OR c.e_28_date IS NOT NULL
+        THEN 'Represented' ELSE 'Not represented' END AS represented_name,
+    coalesce(p.is_initial, false) AS initial_completion,
+    (c.idncase IS NULL) AS orphan
+FROM "tbl_Court_Appln" a
+JOIN proc p ON p.idnproceeding = a.idnproceeding
+LEFT JOIN cases c ON c.idncase = p.idncase
+LEFT JOIN reps ON reps.idncase = p.idncase
+LEFT JOIN lbl_dec ON lbl_dec.code = a.appl_dec
+LEFT JOIN lbl_judge ON lbl_judge.code = p.ij_code
+LEFT JOIN lbl_court ON lbl_court.code = p.base_city_code
+LEFT JOIN lbl_hloc ON lbl_hloc.code = p.hearing_loc_code
+LEFT JOIN lbl_case_type ON lbl_case_type.code = p.case_type
+LEFT JOIN lbl_custody ON lbl_custody.code = p.custody
+LEFT JOIN lbl_nat ON lbl_nat.code = coalesce(c.nat, p.nat)
+LEFT JOIN lbl_lang ON lbl_lang.code = coalesce(c.lang, p.lang)
+LEFT JOIN lbl_sex ON lbl_sex.code = c.sex
+WHERE a.appl_code IN ({codes})
+  AND a.appl_dec IS NOT NULL
+  AND p.comp_date IS NOT NULL
+"""
+
+
+def _set(con: duckdb.DuckDBPyConnection, name: str, value: object) -> None:
+    """SET a DuckDB option (SET takes no bound parameters; names and values are ours)."""
+    quoted = str(value).replace("'", "''")
+    con.execute(f"SET {name} = '{quoted}'")
+
+
+def build_decisions(
+    con: duckdb.DuckDBPyConnection, out: Path, *, memory_limit: str | None = "3GB"
+) -> int:
+    """Write the fact table of the release behind ``con`` to ``out``; return rows written.
+
+    ``con`` must have the release's table views (as :meth:`Release.connect` makes them).
+    Rows are sorted by completion date so that date filters skip whole row groups.
+
+    Left alone, DuckDB takes up to 80% of RAM for the joins and the sort (16 GB at full
+    scale, 12.7 M cases); ``memory_limit`` caps it for this build (3 GB: 84 s instead of
+    50 s on 2 cores), spilling to a folder next to ``out``. The connection's own settings
+    are restored afterwards. ``None`` leaves the connection's limit as it is.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    spill = out.with_name(out.name + ".spill")
+    target = str(tmp).replace("'", "''")
+    saved: list[tuple[str, object]] = []
+    if memory_limit is not None:
+        for name, value in (("memory_limit", memory_limit), ("temp_directory", str(spill))):
+            row = con.execute("SELECT current_setting(?)", [name]).fetchone()
+            saved.append((name, row[0] if row else None))
+            _set(con, name, value)
+    try:
+        con.execute(
+            f"COPY ({decisions_sql(con)} ORDER BY comp_date, idnproceedingappln) "
+            f"TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
+        )
+    finally:
+        for setting, old in reversed(saved):
+            if old is not None:
+                _set(con, setting, old)
+        shutil.rmtree(spill, ignore_errors=True)
+    tmp.replace(out)
+    row = con.execute("SELECT count(*) FROM read_parquet(?)", [str(out)]).fetchone()
+    return int(row[0]) if row else 0

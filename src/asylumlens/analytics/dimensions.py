@@ -1,0 +1,133 @@
+"""The dimensions a rate can be broken down or filtered by.
+
+Each dimension is a column of the ``decisions`` fact table holding a raw code (or a year,
+or a flag), usually with a ``<name>_name`` label column beside it taken from the release's
+own lookup. Filters match codes exactly, as the release writes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from asylumlens.errors import QueryError
+
+Kind = Literal["code", "year", "flag"]
+
+
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    kind: Kind
+    description: str
+    labelled: bool = True
+
+    @property
+    def label(self) -> str | None:
+        """The fact-table column holding this dimension's label, if it has one."""
+        return f"{self.name}_name" if self.labelled else None
+
+
+DIMENSIONS: Final[dict[str, Dimension]] = {
+    d.name: d
+    for d in (
+        Dimension("fiscal_year", "year", "fiscal year of the completion date (Oct-Sep)", False),
+        Dimension("calendar_year", "year", "calendar year of the completion date", False),
+        Dimension("nationality", "code", "NAT code of the case (tblLookupNationality)"),
+        Dimension("court", "code", "base city (court) of the proceeding (tblLookupBaseCity)"),
+        Dimension("hearing_location", "code", "hearing location of the proceeding (tblLookupHloc)"),
+        Dimension("judge", "code", "IJ_CODE of the proceeding (tblLookupJudge)"),
+        Dimension("custody", "code", "custody at completion: D, R, N (tblLookupCustodyStatus)"),
+        Dimension("represented", "flag", "respondent had a court representative (true/false)"),
+        Dimension(
+            "case_type", "code", "case type of the proceeding: RMV, DEP, ... (tblLookupCaseType)"
+        ),
+        Dimension("asylum_type", "code", "C_ASY_TYPE: I affirmative, E defensive"),
+        Dimension("absentia", "code", "in-absentia order: Y or N"),
+        Dimension("language", "code", "language code of the case (tblLanguage)"),
+        Dimension("sex", "code", "sex of the respondent: M, F (tblLookupSex)"),
+    )
+}
+
+_TRUE: Final = frozenset({"true", "t", "yes", "y", "1"})
+_FALSE: Final = frozenset({"false", "f", "no", "n", "0"})
+
+FilterValue = str | int | bool
+Where = Mapping[str, FilterValue | Sequence[FilterValue]]
+
+
+def parse_by(by: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Dimension names from ``"fiscal_year,nationality"`` or a sequence of names."""
+    if by is None:
+        return ()
+    names = by.split(",") if isinstance(by, str) else list(by)
+    dims = tuple(n.strip() for n in names if n.strip())
+    for d in dims:
+        check_dimension(d, "by")
+    if len(set(dims)) != len(dims):
+        raise QueryError(f"by names a dimension twice: {', '.join(dims)}")
+    return dims
+
+
+def check_dimension(name: str, where: str = "dimension") -> Dimension:
+    try:
+        return DIMENSIONS[name]
+    except KeyError:
+        raise QueryError(
+            f"unknown dimension {name!r} in {where}; valid: {', '.join(DIMENSIONS)}"
+        ) from None
+
+
+def parse_where(where: Where | None) -> tuple[tuple[str, tuple[FilterValue, ...]], ...]:
+    """Filters as ((dimension, (value, ...)), ...): codes as text, years as int, flags as bool."""
+    if not where:
+        return ()
+    out: list[tuple[str, tuple[FilterValue, ...]]] = []
+    for name, raw in where.items():
+        dim = check_dimension(name, "where")
+        values = [raw] if isinstance(raw, str | int | bool) else list(raw)
+        if not values:
+            raise QueryError(f"where {name} has no values")
+        out.append((name, tuple(dict.fromkeys(_coerce(dim, v) for v in values))))
+    return tuple(sorted(out))
+
+
+def _coerce(dim: Dimension, value: FilterValue) -> FilterValue:
+    if dim.kind == "flag":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise QueryError(f"{dim.name}={value!r} is not a yes/no value; valid: true, false")
+    if dim.kind == "year":
+        text = str(value).strip().upper().removeprefix("FY").removeprefix("CY")
+        if not text.isdigit():
+            raise QueryError(f"{dim.name}={value!r} is not a year like 2021 (or FY2021)")
+        return int(text)
+    if isinstance(value, bool):
+        raise QueryError(f"{dim.name} takes codes, not {value!r}")
+    return str(value)
+
+
+def parse_where_strings(items: Iterable[str]) -> dict[str, list[str]]:
+    """CLI filters ``["nationality=CH,ES", "custody=D"]`` -> ``{"nationality": ["CH", "ES"], ...}``.
+
+    Repeating a dimension adds values (OR'ed), as does a comma list.
+    """
+    grouped: dict[str, list[str]] = {}
+    for item in items:
+        name, sep, values = item.partition("=")
+        name = name.strip()
+        if not sep or not name or not values.strip():
+            raise QueryError(
+                f"--where {item!r} is not DIMENSION=CODE[,CODE] (e.g. nationality=CH); "
+                f"dimensions: {', '.join(DIMENSIONS)}"
+            )
+        check_dimension(name, "where")
+        codes = [v.strip() for v in values.split(",") if v.strip()]
+        grouped.setdefault(name, []).extend(c for c in codes if c not in grouped[name])
+    return grouped

@@ -1,0 +1,316 @@
+"""Grant rates broken down by any dimensions, under a named definition.
+
+The query is an Ibis expression over the ``decisions`` fact table (never SQL text built
+from input), so the same expression runs on DuckDB here and compiles to Spark SQL
+(``docs/analytics-engine.md``). The engine only counts; rates, Wilson intervals and
+threshold flags are computed from the counts in numpy, so they do not depend on the engine.
+
+Order of work, which ``docs/methodology.md`` states as the counting rules:
+
+1. ASYL decisions in the definition's scope (case types, initial completions), matching
+   every filter and the date range, whose decision code the definition counts.
+2. With ``unit="case"``: one decision per case among those, the latest by completion date,
+   same-day ties broken by :data:`CASE_PRIORITY`, then the later application record.
+3. Counts of grants, denials and others per group; ``total`` is the definition's
+   denominator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
+from typing import Any, Final
+
+import ibis
+import pandas as pd
+
+from asylumlens.analytics.definitions import (
+    CASE_PRIORITY,
+    Definition,
+    check_unit,
+    get_definition,
+)
+from asylumlens.analytics.dimensions import (
+    DIMENSIONS,
+    FilterValue,
+    Where,
+    parse_by,
+    parse_where,
+)
+from asylumlens.analytics.intervals import wilson_interval
+from asylumlens.analytics.periods import parse_bound
+from asylumlens.analytics.source import ReleaseArg, Source, StoreArg, open_source
+from asylumlens.errors import QueryError
+
+JUDGE_PERIOD_MIN: Final = 100
+"""TRAC: a judge needs at least 100 decisions over the period for a report."""
+YEARLY_CELL_MIN: Final = 25
+"""TRAC: a yearly rate is shown only for years with at least 25 decisions."""
+
+RELIEF_APPLICATION_CODES: Final = ("ASYW", "WCAT")
+COUNT_COLUMNS: Final = ("grants", "denials", "others", "other_relief")
+# Outcome classes of a counted decision (small integers: cheaper to compare than text).
+GRANT, DENIAL, OTHER, OTHER_RELIEF = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class RatesSpec:
+    """A validated rates query: everything needed to build the expression."""
+
+    definition: Definition
+    by: tuple[str, ...] = ("fiscal_year",)
+    where: tuple[tuple[str, tuple[FilterValue, ...]], ...] = ()
+    start: date | None = None
+    end: date | None = None
+    unit: str = "application"
+    min_decisions: int | None = None
+
+    @classmethod
+    def build(
+        cls,
+        definition: str = "eoir",
+        by: str | Iterable[str] | None = ("fiscal_year",),
+        where: Where | None = None,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        unit: str = "application",
+        grant_codes: Sequence[str] | str | None = None,
+        min_decisions: int | None = None,
+    ) -> RatesSpec:
+        if isinstance(grant_codes, str):
+            grant_codes = grant_codes.split(",")
+        start = parse_bound(since, end=False, name="since")
+        end = parse_bound(until, end=True, name="until")
+        if start and end and start > end:
+            raise QueryError(f"since ({start}) is after until ({end})")
+        if min_decisions is not None and min_decisions < 0:
+            raise QueryError("min_decisions must be 0 or more")
+        return cls(
+            definition=get_definition(definition, grant_codes),
+            by=parse_by(by),
+            where=parse_where(where),
+            start=start,
+            end=end,
+            unit=check_unit(unit),
+            min_decisions=min_decisions,
+        )
+
+    @property
+    def threshold(self) -> int:
+        return (
+            self.min_decisions if self.min_decisions is not None else default_min_decisions(self.by)
+        )
+
+
+def default_min_decisions(by: Sequence[str]) -> int:
+    """TRAC's conventions: 25 for a yearly cell; 100 for a judge over a whole period; else 25.
+
+    A breakdown with a year dimension (``fiscal_year`` or ``calendar_year``) is made of
+    yearly cells, so 25 applies even per judge (TRAC's yearly bars). Without one, a row with
+    ``judge`` covers the whole period, so a judge needs 100. Any other row gets 25.
+    """
+    if "fiscal_year" in by or "calendar_year" in by:
+        return YEARLY_CELL_MIN
+    if "judge" in by:
+        return JUDGE_PERIOD_MIN
+    return YEARLY_CELL_MIN
+
+
+def selected_decisions(t: Any, spec: RatesSpec) -> Any:
+    """The counted ASYL decisions of ``spec`` with an ``outcome`` column (an Ibis table)."""
+    d = spec.definition
+    asyl = t.filter(t.appl_code == "ASYL", t.appl_dec.isin(d.counted_codes))
+    if d.case_types is not None:
+        asyl = asyl.filter(asyl.case_type.isin(d.case_types))
+    if d.initial_only:
+        asyl = asyl.filter(asyl.initial_completion)
+    for name, values in spec.where:
+        col = asyl[name]
+        asyl = asyl.filter(col == values[0] if len(values) == 1 else col.isin(values))
+    if spec.start is not None:
+        asyl = asyl.filter(asyl.comp_date >= spec.start)
+    if spec.end is not None:
+        asyl = asyl.filter(asyl.comp_date <= spec.end)
+    if spec.unit == "case":
+        priority = asyl.appl_dec.substitute(
+            {code: i for i, code in enumerate(CASE_PRIORITY)}, else_=len(CASE_PRIORITY)
+        )
+        window = ibis.window(
+            group_by=asyl.idncase,
+            order_by=[asyl.comp_date.desc(), priority, asyl.idnproceedingappln.desc()],
+        )
+        asyl = asyl.mutate(_pick=ibis.row_number().over(window))
+        asyl = asyl.filter(asyl._pick == 0).drop("_pick")
+    outcome = ibis.cases(
+        (asyl.appl_dec.isin(d.grant_codes), GRANT),
+        (asyl.appl_dec.isin(d.denial_codes), DENIAL),
+        else_=OTHER,
+    )
+    asyl = asyl.mutate(outcome=outcome)
+    if d.other_relief:
+        relief = (
+            t.filter(t.appl_code.isin(RELIEF_APPLICATION_CODES), t.appl_dec.isin(d.grant_codes))
+            .select(relief_proceeding=t.idnproceeding)
+            .distinct()
+        )
+        asyl = asyl.left_join(relief, asyl.idnproceeding == relief.relief_proceeding)
+        asyl = asyl.mutate(
+            outcome=ibis.cases(
+                (
+                    (asyl.outcome == DENIAL) & asyl.relief_proceeding.notnull(),
+                    OTHER_RELIEF,
+                ),
+                else_=asyl.outcome,
+            )
+        ).drop("relief_proceeding")
+    return asyl
+
+
+def group_columns(by: Sequence[str]) -> list[str]:
+    """Each dimension followed by its label column."""
+    cols: list[str] = []
+    for name in by:
+        dim = DIMENSIONS[name]
+        cols.append(name)
+        if dim.label:
+            cols.append(dim.label)
+    return cols
+
+
+def counts_expr(t: Any, spec: RatesSpec) -> Any:
+    """Grants, denials, others (and other relief) per group: the only work the engine does."""
+    asyl = selected_decisions(t, spec)
+    metrics = {
+        "grants": (asyl.outcome == GRANT).ifelse(1, 0).sum(),
+        "denials": (asyl.outcome == DENIAL).ifelse(1, 0).sum(),
+        "others": (asyl.outcome == OTHER).ifelse(1, 0).sum(),
+        "other_relief": (asyl.outcome == OTHER_RELIEF).ifelse(1, 0).sum(),
+    }
+    if not spec.by:
+        return asyl.aggregate(**metrics)
+    # Group by codes only; a code has one label, so any row's label is the label
+    # (grouping by label strings too would cost a third more at full scale).
+    labels: dict[str, Any] = {}
+    for name in spec.by:
+        label = DIMENSIONS[name].label
+        if label:
+            labels[label] = asyl[label].arbitrary()
+    grouped = asyl.group_by(list(spec.by)).aggregate(**labels, **metrics)
+    return grouped.select(*group_columns(spec.by), *metrics).order_by(list(spec.by))
+
+
+def finish(counts: pd.DataFrame, spec: RatesSpec) -> pd.DataFrame:
+    """Counts -> the public row shape: totals, rates, Wilson intervals, threshold flags."""
+    df = counts.copy()
+    for col in COUNT_COLUMNS:
+        df[col] = df[col].fillna(0).astype("int64")
+    df = df[df[list(COUNT_COLUMNS)].sum(axis=1) > 0].reset_index(drop=True)
+    total = df["grants"] + df["denials"] + df["others"] + df["other_relief"]
+    out = df[group_columns(spec.by)].copy()
+    for name in spec.by:
+        if DIMENSIONS[name].kind == "year":
+            out[name] = out[name].astype("int64")
+    out["grants"] = df["grants"]
+    out["denials"] = df["denials"]
+    out["others"] = df["others"]
+    if spec.definition.other_relief:
+        out["other_relief"] = df["other_relief"]
+    out["total"] = total
+    out["rate"] = (df["grants"] / total).astype("float64")
+    low, high = wilson_interval(df["grants"].to_numpy(), total.to_numpy())
+    out["ci_low"] = low
+    out["ci_high"] = high
+    if spec.definition.other_relief:
+        out["other_relief_rate"] = (df["other_relief"] / total).astype("float64")
+        out["denial_rate"] = (df["denials"] / total).astype("float64")
+    out["below_threshold"] = (total < spec.threshold).astype(bool)
+    return out
+
+
+def describe(spec: RatesSpec) -> str:
+    parts = [f"definition={spec.definition.name}", f"unit={spec.unit}"]
+    parts += [f"{n}={','.join(str(v) for v in vals)}" for n, vals in spec.where]
+    if spec.start:
+        parts.append(f"since={spec.start}")
+    if spec.end:
+        parts.append(f"until={spec.end}")
+    return " ".join(parts)
+
+
+def _used_codes(t: Any, name: str) -> Any:
+    """The distinct codes of dimension ``name`` on ASYL decisions (an Ibis table)."""
+    return t.filter(t.appl_code == "ASYL").select(code=t[name]).distinct()
+
+
+def check_where_values(source: Source, spec: RatesSpec) -> None:
+    """Reject filter codes the release never uses, listing the ones it does."""
+    for name, values in spec.where:
+        if DIMENSIONS[name].kind != "code":
+            continue
+        found = source.run_cached(("codes", name), partial(_used_codes, name=name))
+        known = set(found["code"].dropna())
+        unknown = [v for v in values if v not in known]
+        if unknown:
+            listed = sorted(str(k) for k in known)
+            shown = ", ".join(listed[:30]) + (" ..." if len(listed) > 30 else "")
+            raise QueryError(
+                f"unknown {name} code {unknown[0]!r}: no asylum decision in release "
+                f"{source.release.id} has it; valid ({len(listed)}): {shown} "
+                f"(list them with `asylumlens codes {name}`)"
+            )
+
+
+def attach_attrs(df: pd.DataFrame, source: Source, spec: RatesSpec) -> pd.DataFrame:
+    df.attrs.update(source.attrs)
+    df.attrs.update(
+        {
+            "definition": spec.definition.name,
+            "definition_title": spec.definition.title,
+            "unit": spec.unit,
+            "grant_codes": list(spec.definition.grant_codes),
+            "by": list(spec.by),
+            "where": {n: [v for v in vals] for n, vals in spec.where},
+            "since": spec.start.isoformat() if spec.start else None,
+            "until": spec.end.isoformat() if spec.end else None,
+            "min_decisions": spec.threshold,
+        }
+    )
+    return df
+
+
+def rates_for(source: Source, spec: RatesSpec) -> pd.DataFrame:
+    """Run ``spec`` on an open source; raise QueryError when nothing matches."""
+    check_where_values(source, spec)
+    counts = source.run_cached(("counts", spec), lambda t: counts_expr(t, spec))
+    df = finish(counts, spec)
+    if df.empty:
+        raise QueryError(
+            f"no asylum decisions match ({describe(spec)}) in release {source.release.id}"
+        )
+    return attach_attrs(df, source, spec)
+
+
+def rates(
+    definition: str = "eoir",
+    by: str | Sequence[str] | None = ("fiscal_year",),
+    where: Where | None = None,
+    since: str | date | None = None,
+    until: str | date | None = None,
+    unit: str = "application",
+    grant_codes: Sequence[str] | str | None = None,
+    min_decisions: int | None = None,
+    store: StoreArg = None,
+    release: ReleaseArg = None,
+) -> pd.DataFrame:
+    """Asylum grant rates by ``by`` under ``definition``, one row per group.
+
+    Columns: each dimension and its ``<dimension>_name`` label, ``grants``, ``denials``,
+    ``others``, ``total`` (the definition's denominator), ``rate`` (a fraction),
+    ``ci_low``/``ci_high`` (95% Wilson) and ``below_threshold``. ``df.attrs`` carries the
+    release id, the ``synthetic`` flag and every parameter as applied.
+    """
+    spec = RatesSpec.build(definition, by, where, since, until, unit, grant_codes, min_decisions)
+    with open_source(store, release) as source:
+        return rates_for(source, spec)
