@@ -104,7 +104,7 @@ def main() -> None:
     total_bytes = sum(f.stat().st_size for f in files)
     truth = json.loads((synth_dir / "synth-manifest.json").read_text())
     total_rows = sum(t["data_lines"] for t in truth["tables"].values())
-    total_rows += sum(truth["lookups"].values()) if isinstance(truth.get("lookups"), dict) else 0
+    total_rows += sum(t["data_lines"] for t in truth.get("lookups", {}).values())
 
     floors: list[tuple[float, float]] = []
     ours: list[tuple[float, float]] = []

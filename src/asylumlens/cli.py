@@ -114,7 +114,7 @@ def synth(
         raise ReleaseError(f"--date {release_date!r} is not a date; use YYYY-MM-DD") from None
     started = time.monotonic()
     if from_ is not None:
-        _synth_next(out, from_, seed, when, zip_, cases, started)
+        _synth_next(out, from_, seed, when, zip_, cases, clean, started)
         return
     if cases is None:
         raise ReleaseError("--cases is required (a positive number of cases), unless --from")
@@ -169,6 +169,7 @@ def _synth_next(
     when: Any,
     zip_: bool,
     cases: int | None,
+    clean: bool,
     started: float,
 ) -> None:
     """``synth --from``: the next month's release of an earlier synthetic one."""
@@ -179,6 +180,11 @@ def _synth_next(
 
     if cases is not None:
         raise ReleaseError("--cases does not apply with --from (the earlier release sets it)")
+    if clean:
+        raise ReleaseError(
+            "--clean does not apply with --from: the earlier release's faults are carried over "
+            "as written and the added rows are clean; start from a `synth --clean` release"
+        )
     result = next_release(source, out, seed, release_date=when, zip=zip_)
     typer.echo(f"release: {result.release} (SYNTHETIC, next after {source.name})")
     if result.zip is not None:

@@ -49,6 +49,16 @@ def _content_sha(manifest: dict[str, Any]) -> str:
     return h.hexdigest()
 
 
+def _keys_checked(manifest: dict[str, Any]) -> bool:
+    """Whether ingest guaranteed unique case and proceeding keys: it checks the first field,
+    so only when each table's key is its first column (as EOIR writes them)."""
+    firsts = {
+        stem: next(iter(manifest["tables"][stem]["columns"]), None)
+        for stem in ("A_TblCase", "B_TblProceeding")
+    }
+    return firsts == {"A_TblCase": "idncase", "B_TblProceeding": "idnproceeding"}
+
+
 def _existing(store: Store, release_id: str) -> Release | None:
     for rel in store.releases():
         if rel.id == release_id:
@@ -85,15 +95,16 @@ def ingest_release(
         from asylumlens.analytics.decisions import build_decisions
 
         con = staged.connect()
-        # the same bounds as the load: memory stays bounded whatever the release size
-        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        spill = str(staging / ".spill").replace("'", "''")
-        con.execute(f"SET temp_directory = '{spill}'")
         try:
-            manifest["decisions"] = {"rows": build_decisions(con, staging / "decisions.parquet")}
+            rows = build_decisions(
+                con,
+                staging / "decisions.parquet",
+                memory_limit=MEMORY_LIMIT,
+                keys_unique=_keys_checked(manifest),
+            )
+            manifest["decisions"] = {"rows": rows}
         finally:
             con.close()
-        shutil.rmtree(staging / ".spill", ignore_errors=True)
         write_manifest(staging, manifest)
         release = store.publish(staging, release_id)
     except OSError as exc:

@@ -107,7 +107,15 @@ def _order(con: duckdb.DuckDBPyConnection, stem: str) -> str:
     return " ORDER BY _line" if "_line" in cols else ""
 
 
-def decisions_sql(con: duckdb.DuckDBPyConnection) -> str:
+def _first_per_key(con: duckdb.DuckDBPyConnection, stem: str, key: str, keys_unique: bool) -> str:
+    """Keep one row per key - a window over millions of rows, skipped when the ingest has
+    already guaranteed unique keys (it quarantines repeated primary keys)."""
+    if keys_unique:
+        return ""
+    return f"QUALIFY row_number() OVER (PARTITION BY {key}{_order(con, stem)}) = 1"
+
+
+def decisions_sql(con: duckdb.DuckDBPyConnection, *, keys_unique: bool = False) -> str:
     """The SELECT that builds the fact table from ``con``'s release views."""
     missing = [t for t in _REQUIRED if _columns(con, t) is None]
     if missing:
@@ -125,7 +133,7 @@ venue AS ({_venue_cte(con)}),
 reps AS ({_reps_cte(con)}),
 proc0 AS (
     SELECT {_PROC_COLUMNS} FROM "B_TblProceeding"
-    QUALIFY row_number() OVER (PARTITION BY idnproceeding{_order(con, "B_TblProceeding")}) = 1
+    {_first_per_key(con, "B_TblProceeding", "idnproceeding", keys_unique)}
 ),
 completing AS (
     -- a proceeding completes the case unless its only completion is a venue change/transfer
@@ -144,7 +152,7 @@ proc AS (
 ),
 cases AS (
     SELECT {_CASE_COLUMNS} FROM "A_TblCase"
-    QUALIFY row_number() OVER (PARTITION BY idncase{_order(con, "A_TblCase")}) = 1
+    {_first_per_key(con, "A_TblCase", "idncase", keys_unique)}
 )
 SELECT
     a.idnproceedingappln,
@@ -211,7 +219,11 @@ def _set(con: duckdb.DuckDBPyConnection, name: str, value: object) -> None:
 
 
 def build_decisions(
-    con: duckdb.DuckDBPyConnection, out: Path, *, memory_limit: str | None = "3GB"
+    con: duckdb.DuckDBPyConnection,
+    out: Path,
+    *,
+    memory_limit: str | None = "3GB",
+    keys_unique: bool = False,
 ) -> int:
     """Write the fact table of the release behind ``con`` to ``out``; return rows written.
 
@@ -235,7 +247,8 @@ def build_decisions(
             _set(con, name, value)
     try:
         con.execute(
-            f"COPY ({decisions_sql(con)} ORDER BY comp_date, idnproceedingappln) "
+            f"COPY ({decisions_sql(con, keys_unique=keys_unique)} "
+            "ORDER BY comp_date, idnproceedingappln) "
             f"TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
         )
     finally:

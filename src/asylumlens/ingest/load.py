@@ -10,12 +10,16 @@ lines read = rows loaded + rows quarantined, or the ingest fails.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mmap
+import os
+import queue
 import shutil
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -140,15 +144,28 @@ def _csv_source(path: Path, columns: list[tuple[str, Kind]]) -> str:
     )
 
 
-def load_table(
-    con: duckdb.DuckDBPyConnection,
+@dataclass
+class _Prepared:
+    """A table after stage 1: its columns and its clean file, ready for typing."""
+
+    table: TableFile
+    columns: list[tuple[str, Kind]]
+    layout_cols: list[Column]
+    header_notes: dict[str, Any]
+    primary_key: str | None
+    clean: Path
+    norm: NormaliseResult
+    started: float
+    normalised: float
+
+
+def prepare_table(
     source: ReleaseSource,
     table: TableFile,
-    out_dir: Path,
     work_dir: Path,
     progress: IngestProgress | None = None,
-) -> tuple[dict[str, Any], _Books]:
-    """Load one table into ``out_dir/tables/<stem>/``; return its report and books."""
+) -> _Prepared:
+    """Stage 1 for one table: read its header, stream it to a clean file."""
     started = time.monotonic()
     stem = table.stem
     header = _read_header(source, stem)
@@ -167,7 +184,40 @@ def load_table(
             key_first=first_is_key,
             progress=(lambda b, n: progress.advance(b, n)) if progress is not None else None,
         )
+    return _Prepared(
+        table, columns, layout_cols, header_notes, primary_key, clean, norm, started,
+        time.monotonic(),
+    )  # fmt: skip
 
+
+def load_table(
+    con: duckdb.DuckDBPyConnection,
+    source: ReleaseSource,
+    table: TableFile,
+    out_dir: Path,
+    work_dir: Path,
+    progress: IngestProgress | None = None,
+) -> tuple[dict[str, Any], _Books]:
+    """Load one table into ``out_dir/tables/<stem>/``; return its report and books."""
+    prepared = prepare_table(source, table, work_dir, progress)
+    return finish_table(con, source, prepared, out_dir, work_dir, progress)
+
+
+def finish_table(
+    con: duckdb.DuckDBPyConnection,
+    source: ReleaseSource,
+    prepared: _Prepared,
+    out_dir: Path,
+    work_dir: Path,
+    progress: IngestProgress | None = None,
+) -> tuple[dict[str, Any], _Books]:
+    """Stages 2 and 3 for one prepared table: type, write Parquet, resolve, balance books."""
+    table, stem = prepared.table, prepared.table.stem
+    columns, layout_cols, primary_key = (
+        prepared.columns, prepared.layout_cols, prepared.primary_key
+    )  # fmt: skip
+    clean, norm, header_notes = prepared.clean, prepared.norm, prepared.header_notes
+    started, normalised = prepared.started, prepared.normalised
     table_dir = out_dir / "tables" / stem
     table_dir.mkdir(parents=True)
     parts = work_dir / f"{stem}.parts"
@@ -179,6 +229,7 @@ def load_table(
     for i, part in enumerate(sorted((parts / "_ok=true").glob("*.parquet"))):
         shutil.move(str(part), table_dir / f"part-{i:04d}.parquet")
 
+    typed = time.monotonic()
     books = _Books()
     _quarantine_bad_rows(con, stem, parts / "_ok=false", norm, clean, books)
     repaired_lines = _resolve_suspects(
@@ -240,6 +291,11 @@ def load_table(
         "header": header_notes,
         "columns": {k: SQL_TYPES[kind] for k, kind in columns},
         "seconds": round(time.monotonic() - started, 3),
+        "stage_seconds": {
+            "normalise": round(normalised - started, 3),
+            "type": round(typed - normalised, 3),
+            "resolve": round(time.monotonic() - typed, 3),
+        },
     }
     clean.unlink(missing_ok=True)
     shutil.rmtree(parts, ignore_errors=True)
@@ -461,6 +517,47 @@ def _integrity(con: duckdb.DuckDBPyConnection, out_dir: Path, stems: set[str]) -
     return {"out_of_lookup": unknown, "orphans": orphans}
 
 
+def _prepared_in_order(
+    source: ReleaseSource,
+    order: list[TableFile],
+    work_dir: Path,
+    progress: IngestProgress | None,
+) -> Iterator[_Prepared]:
+    """Run stage 1 one table ahead, in a thread; yield prepared tables in ``order``.
+
+    At most one prepared table waits (a bounded queue), so the staging folder never holds
+    more than two clean copies. A failure in the thread is raised here; stopping early
+    (an error downstream) tells the thread to stop after its current table.
+    """
+    ready: queue.Queue[_Prepared | BaseException | None] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for table in order:
+                if stop.is_set():
+                    return
+                ready.put(prepare_table(source, table, work_dir, progress))
+        except BaseException as exc:  # handed to the consumer, raised there
+            ready.put(exc)
+            return
+        ready.put(None)
+
+    worker = threading.Thread(target=produce, name="asylumlens-stage1", daemon=True)
+    worker.start()
+    try:
+        while (item := ready.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                ready.get(timeout=0.1)
+        worker.join()
+
+
 def stage_release(
     source: ReleaseSource,
     out_dir: Path,
@@ -477,16 +574,20 @@ def stage_release(
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET temp_directory = {_sql_path(work_dir / 'spill')}")
     con.execute("SET preserve_insertion_order = false")
+    con.execute(f"SET threads = {max(os.cpu_count() or 2, 2)}")
     tables: dict[str, Any] = {}
     rejects: list[Any] = []
     repairs: list[Any] = []
     order = sorted(source.tables.values(), key=lambda t: (t.folder != "lookup", -t.size))
-    for table in order:
-        report, books = load_table(con, source, table, out_dir, work_dir, progress)
-        tables[table.stem] = report
+    # Stage 1 (numpy, one core) of the next table runs while DuckDB types the current one.
+    for prepared in _prepared_in_order(source, order, work_dir, progress):
+        report, books = finish_table(con, source, prepared, out_dir, work_dir, progress)
+        tables[prepared.table.stem] = report
         rejects.extend(books.rejects)
         repairs.extend(books.repairs)
+    checked = time.monotonic()
     integrity = _integrity(con, out_dir, set(tables))
+    integrity_seconds = round(time.monotonic() - checked, 3)
     for stem, cols in integrity["out_of_lookup"].items():
         tables[stem]["out_of_lookup"] = cols
     for stem, links in integrity["orphans"].items():
@@ -512,6 +613,7 @@ def stage_release(
             "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "asylumlens_version": __version__,
             "duration_s": round(time.monotonic() - started, 3),
+            "integrity_seconds": integrity_seconds,
         },
         "totals": {
             "lines": sum(t["lines"] for t in tables.values()),

@@ -17,6 +17,7 @@ Public API:
 
 from asylumlens.synth.faults import FAULT_KINDS, FaultRates
 from asylumlens.synth.knobs import DEFAULT_KNOBS, Knobs
+from asylumlens.synth.next_release import next_release as next_release
 from asylumlens.synth.release import (
     DEFAULT_RELEASE_DATE,
     MANIFEST_NAME,

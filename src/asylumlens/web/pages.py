@@ -436,15 +436,34 @@ def methodology(request: Request, state: StateDep) -> Response:
 
 @router.get("/data")
 def data(request: Request, state: StateDep) -> Response:
+    from asylumlens.releases.diff import list_reports
+
     view = views.release_quality(state.release)
     return render_page(
         request,
         "data.html",
         title="Data release and quality",
         view=view,
+        diffs=list_reports(state.store),
         twin="/api/v1/release",
         twin_query="",
     )
+
+
+@router.get("/data/diffs/{name}")
+def diff_report(name: str, state: StateDep) -> Response:
+    """A report written by ``asylumlens diff``: only names listed in ``<store>/diffs`` serve."""
+    from fastapi.responses import FileResponse
+
+    from asylumlens.releases.diff import diffs_dir, list_reports
+    from asylumlens.web.errors import WebError
+
+    listed = {r["html"]: r for r in list_reports(state.store) if r["html"]}
+    listed |= {r["json"]: r for r in list_reports(state.store)}
+    if name not in listed:
+        shown = ", ".join(sorted(listed)) or "none (run `asylumlens diff OLD NEW`)"
+        raise WebError(404, [f"no diff report {name!r}; available: {shown}"])
+    return FileResponse(diffs_dir(state.store) / name)
 
 
 @router.get("/api")
