@@ -18,6 +18,7 @@ The SQL here is fixed text over table names AsylumLens owns: no user input reach
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 from typing import Final
@@ -233,18 +234,20 @@ def build_decisions(
     Left alone, DuckDB takes up to 80% of RAM for the joins and the sort (16 GB at full
     scale, 12.7 M cases); ``memory_limit`` caps it for this build (3 GB: 84 s instead of
     50 s on 2 cores), spilling to a folder next to ``out``. The connection's own settings
-    are restored afterwards. ``None`` leaves the connection's limit as it is.
+    limit is restored afterwards. ``None`` leaves the connection's limit as it is.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     spill = out.with_name(out.name + ".spill")
     target = str(tmp).replace("'", "''")
-    saved: list[tuple[str, object]] = []
+    saved_limit: object = None
     if memory_limit is not None:
-        for name, value in (("memory_limit", memory_limit), ("temp_directory", str(spill))):
-            row = con.execute("SELECT current_setting(?)", [name]).fetchone()
-            saved.append((name, row[0] if row else None))
-            _set(con, name, value)
+        row = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        saved_limit = row[0] if row else None
+        _set(con, "memory_limit", memory_limit)
+        # DuckDB cannot switch its spill folder once used, so it is set, not restored
+        with contextlib.suppress(duckdb.Error):
+            _set(con, "temp_directory", str(spill))
     try:
         con.execute(
             f"COPY ({decisions_sql(con, keys_unique=keys_unique)} "
@@ -252,9 +255,8 @@ def build_decisions(
             f"TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
         )
     finally:
-        for setting, old in reversed(saved):
-            if old is not None:
-                _set(con, setting, old)
+        if saved_limit is not None:
+            _set(con, "memory_limit", saved_limit)
         shutil.rmtree(spill, ignore_errors=True)
     tmp.replace(out)
     row = con.execute("SELECT count(*) FROM read_parquet(?)", [str(out)]).fetchone()
