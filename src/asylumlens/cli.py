@@ -374,6 +374,8 @@ def _analytics_output(
         title=f"{title} (release {release})",
     )
     for note in notes or []:
+        if df.attrs.get("synthetic"):
+            note = f"SYNTHETIC: {note}"  # a sentence quoted alone must keep its label
         if fmt is Format.table:
             typer.echo(note)
         else:
