@@ -19,7 +19,7 @@ import shutil
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,7 +31,12 @@ import pyarrow.parquet as pq
 
 from asylumlens.errors import ReleaseError
 from asylumlens.ingest.cast import SQL_TYPES, typed_select
-from asylumlens.ingest.normalise import NormaliseResult, SuspectLine, normalise_table
+from asylumlens.ingest.normalise import (
+    NormaliseResult,
+    SuspectLine,
+    decode_cp1252,
+    normalise_table,
+)
 from asylumlens.ingest.realign import realign
 from asylumlens.ingest.source import ReleaseSource, TableFile
 from asylumlens.layout import (
@@ -127,8 +132,6 @@ def _table_columns(
 def _read_header(source: ReleaseSource, stem: str) -> str:
     with source.open(stem) as fh:
         raw = fh.readline()
-    from asylumlens.ingest.normalise import decode_cp1252
-
     return decode_cp1252(raw.replace(b"\x00", b"")).rstrip("\r\n")
 
 
@@ -188,19 +191,6 @@ def prepare_table(
         table, columns, layout_cols, header_notes, primary_key, clean, norm, started,
         time.monotonic(),
     )  # fmt: skip
-
-
-def load_table(
-    con: duckdb.DuckDBPyConnection,
-    source: ReleaseSource,
-    table: TableFile,
-    out_dir: Path,
-    work_dir: Path,
-    progress: IngestProgress | None = None,
-) -> tuple[dict[str, Any], _Books]:
-    """Load one table into ``out_dir/tables/<stem>/``; return its report and books."""
-    prepared = prepare_table(source, table, work_dir, progress)
-    return finish_table(con, source, prepared, out_dir, work_dir, progress)
 
 
 def finish_table(
@@ -631,6 +621,3 @@ def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:
     tmp = out_dir / "manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     tmp.replace(out_dir / "manifest.json")
-
-
-ProgressFactory = Callable[[], IngestProgress]
