@@ -49,6 +49,41 @@ def _years(state: StateDep) -> list[int]:
     return views.fiscal_years(state.queries)
 
 
+def _entity_page(
+    request: Request,
+    state: StateDep,
+    template: str,
+    api_path: str,
+    view: Any,
+    entity: Any,
+    specs: dict[str, Any],
+    period: tuple[str, str | None, str | None],
+    **extra: Any,
+) -> Response:
+    """Render a judge, court or nationality page: one entity over a definition and period,
+    with its API twin carrying the same period parameters."""
+    definition, since, until = period
+    query = urlencode(
+        [(k, v) for k, v in (("definition", definition), ("since", since), ("until", until)) if v]
+    )
+    return render_page(
+        request,
+        template,
+        title=entity.title,
+        view=view,
+        entity=entity,
+        specs=specs,
+        definition=definition,
+        definitions=DEFINITIONS,
+        since=since,
+        until=until,
+        years=_years(state),
+        twin=f"/api/v1/{api_path}/{_q(entity.code)}",
+        twin_query=query,
+        **extra,
+    )
+
+
 @router.get("/")
 def home(request: Request, state: StateDep, definition: DefinitionQuery = "eoir") -> Response:
     definition = check_definition(definition)
@@ -283,24 +318,16 @@ def judge(
             label_title=dim,
             subtitle="share of this judge's decisions",
         )
-    query = urlencode(
-        [(k, v) for k, v in (("definition", definition), ("since", since), ("until", until)) if v]
-    )
-    return render_page(
+    return _entity_page(
         request,
+        state,
         "judge.html",
-        title=entity.title,
-        view=view,
-        entity=entity,
+        "judges",
+        view,
+        entity,
+        specs,
+        (definition, since, until),
         court=court,
-        specs=specs,
-        definition=definition,
-        definitions=DEFINITIONS,
-        since=since,
-        until=until,
-        years=_years(state),
-        twin=f"/api/v1/judges/{_q(entity.code)}",
-        twin_query=query,
     )
 
 
@@ -343,24 +370,16 @@ def court(
             subtitle="filled: shrunken estimate with 95% interval; hollow: raw rate; "
             "dashed: the court's rate",
         )
-    query = urlencode(
-        [(k, v) for k, v in (("definition", definition), ("since", since), ("until", until)) if v]
-    )
-    return render_page(
+    return _entity_page(
         request,
+        state,
         "court.html",
-        title=entity.title,
-        view=view,
-        entity=entity,
+        "courts",
+        view,
+        entity,
+        specs,
+        (definition, since, until),
         overall=overall,
-        specs=specs,
-        definition=definition,
-        definitions=DEFINITIONS,
-        since=since,
-        until=until,
-        years=_years(state),
-        twin=f"/api/v1/courts/{_q(entity.code)}",
-        twin_query=query,
     )
 
 
@@ -399,23 +418,15 @@ def nationality(
             subtitle="the representation effect, by fiscal year",
         ),
     }
-    query = urlencode(
-        [(k, v) for k, v in (("definition", definition), ("since", since), ("until", until)) if v]
-    )
-    return render_page(
+    return _entity_page(
         request,
+        state,
         "nationality.html",
-        title=entity.title,
-        view=view,
-        entity=entity,
-        specs=specs,
-        definition=definition,
-        definitions=DEFINITIONS,
-        since=since,
-        until=until,
-        years=_years(state),
-        twin=f"/api/v1/nationalities/{_q(entity.code)}",
-        twin_query=query,
+        "nationalities",
+        view,
+        entity,
+        specs,
+        (definition, since, until),
     )
 
 
