@@ -96,10 +96,10 @@ class Release:
         views: dict[str, str] = {}
         for stem in self.table_stems():
             pattern = str(self.table_glob(stem)).replace("'", "''")
-            # _bad and _raw are empty in loaded rows (they carry quarantined rows' detail
-            # through the typing pass); _repairs stays: it traces value-level repairs.
+            # _repairs stays: it traces value-level repairs. (Releases stored by AsylumLens
+            # 0.1 also carry _bad and _raw, empty in loaded rows; they are left out.)
             views[stem] = (
-                "SELECT * EXCLUDE (_bad, _raw) "
+                "SELECT COLUMNS(lambda c: c NOT IN ('_bad', '_raw')) "
                 f"FROM read_parquet('{pattern}', union_by_name = true)"
             )
         for extra in ("rejects", "repairs", "decisions"):

@@ -1,7 +1,16 @@
-"""Stage 2 of ingest: type every column in DuckDB SQL, in the same pass that writes Parquet.
+"""Stage 2 of ingest: type every column in DuckDB, in the same pass that writes Parquet.
 
-One SELECT per table turns the clean all-VARCHAR rows into typed columns and, per row,
-two small markers:
+Two SELECTs with one meaning:
+
+* :func:`main_select`, for the bulk of a table: DuckDB's CSV reader parses the typed
+  columns itself (fast), which is exact here because stage 1 routed every line whose
+  values DuckDB would read more leniently than our rules to the side path. SQL only trims
+  text, turns sentinel dates into NULL and records those repairs in ``_repairs``.
+* :func:`typed_select`, for the side lines (a few per million): all-VARCHAR rows typed by
+  the rules spelled out below, with the reasons a row is bad.
+
+``typed_select`` turns all-VARCHAR rows into typed columns and, per row, two small
+markers:
 
 * ``_bad``: the columns whose value is not of the column's type (e.g. ``ORL`` in a date
   column: a row shifted by a hidden stray tab). Such rows are quarantined, never half
@@ -142,4 +151,43 @@ def typed_select(
         f"  CASE WHEN _is_bad THEN {raw} END AS _raw\n"
         f"FROM (SELECT *, {any_bad} AS _is_bad, {any_fix} AS _is_fixed FROM "
         f"(SELECT *{lvl2} FROM {source}))"
+    )
+
+
+# How DuckDB's CSV reader is told to parse each kind on the main path.
+CSV_TYPES: dict[Kind, str] = {
+    Kind.INTEGER: "BIGINT",
+    Kind.DATE: "TIMESTAMP",
+    Kind.BOOLEAN: "BOOLEAN",
+    Kind.BIRTH_MONTH: "DATE",  # with dateformat '%m/%Y'
+    Kind.TEXT: "VARCHAR",
+}
+
+
+def main_select(columns: Sequence[tuple[str, Kind]], source: str) -> str:
+    """The main-path SELECT over ``source`` (a ``read_csv`` typed with :data:`CSV_TYPES`).
+
+    Text is trimmed of spaces (EOIR pads codes: ``'SP '``), and a date outside the
+    plausible years becomes NULL (EOIR's sentinels); each such repair is named in
+    ``_repairs`` (``trimmed:<column>``, ``sentinel_date:<column>``), as on the side path.
+    """
+    values: list[str] = []
+    fixes: list[tuple[str, str]] = []
+    for key, kind in columns:
+        col = f'"{key}"'
+        if kind is Kind.TEXT:
+            values.append(f"nullif(trim({col}, ' '), '') AS {col}")
+            fixes.append((f"trimmed:{key}", f"{col} <> trim({col}, ' ')"))
+        elif kind is Kind.DATE:
+            odd = f"year({col}) NOT BETWEEN {_LOW} AND {_HIGH}"
+            values.append(f"CASE WHEN NOT ({odd}) THEN CAST({col} AS DATE) END AS {col}")
+            fixes.append((f"sentinel_date:{key}", odd))
+        else:
+            values.append(col)
+    any_fix = " OR ".join(f"coalesce({c}, false)" for _, c in fixes) or "false"
+    detail = ", ".join(f"CASE WHEN {c} THEN '{n}' END" for n, c in fixes) or "NULL"
+    return (
+        f"SELECT {', '.join(values)},\n"
+        f"  CASE WHEN {any_fix} THEN concat_ws(',', {detail}) END AS _repairs\n"
+        f"FROM {source}"
     )
