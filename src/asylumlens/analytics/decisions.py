@@ -288,7 +288,7 @@ def build_decisions(
         )
         con.execute(
             f"COPY ({facts_sql(con, 'decisions_core', keys_unique=keys_unique)}) "
-            f"TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
+            f"TO '{target}' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
         )
     finally:
         con.execute("DROP TABLE IF EXISTS decisions_core")

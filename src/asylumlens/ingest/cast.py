@@ -26,7 +26,7 @@ Identifiers in the SQL are our own column names (``[a-z0-9_]`` by construction o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from asylumlens.layout import NULL_TOKENS, PLAUSIBLE_YEARS, Kind
@@ -164,18 +164,21 @@ CSV_TYPES: dict[Kind, str] = {
 }
 
 
-def main_select(columns: Sequence[tuple[str, Kind]], source: str) -> str:
+def main_select(
+    columns: Sequence[tuple[str, Kind]], source: str, *, trim: Collection[str] | None = None
+) -> str:
     """The main-path SELECT over ``source`` (a ``read_csv`` typed with :data:`CSV_TYPES`).
 
     Text is trimmed of spaces (EOIR pads codes: ``'SP '``), and a date outside the
     plausible years becomes NULL (EOIR's sentinels); each such repair is named in
     ``_repairs`` (``trimmed:<column>``, ``sentinel_date:<column>``), as on the side path.
+    ``trim`` names the text columns that need it (stage 1 knows; default: all).
     """
     values: list[str] = []
     fixes: list[tuple[str, str]] = []
     for key, kind in columns:
         col = f'"{key}"'
-        if kind is Kind.TEXT:
+        if kind is Kind.TEXT and (trim is None or key in trim):
             values.append(f"nullif(trim({col}, ' '), '') AS {col}")
             fixes.append((f"trimmed:{key}", f"{col} <> trim({col}, ' ')"))
         elif kind is Kind.DATE:

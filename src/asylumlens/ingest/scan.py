@@ -18,7 +18,8 @@ A line goes to the side path when it (``why`` bits):
   from a bitmap of every key seen so far), or holds a key too large for the bitmap.
 
 Text padding and sentinel dates are left to SQL, which is cheap per value; they are
-common in real releases (1.7 M ``'SP '`` codes in one table).
+common in real releases (1.7 M ``'SP '`` codes in one table). The scanner notes which
+text columns hold any padded value, so that SQL trims only those.
 
 The kernel is a plain byte loop: one table lookup per byte, with work only at field ends.
 It releases the GIL, so stage 1 of one table overlaps DuckDB's typing of another.
@@ -138,6 +139,7 @@ def _scan(
     side_line: Any,
     n_side: int,
     max_bits: int,
+    padded: Any,
 ) -> tuple[int, int, int, int]:  # pragma: no cover - compiled
     """Scan from byte ``pos``; stop early (before a line) when an output array is full or
     a key needs a bigger bitmap. Returns (lines, side lines, stop position, key to fit)."""
@@ -177,8 +179,13 @@ def _scan(
                     why |= 16
                 i += 1
                 continue
-            if field < n_fields and not _form_ok(buf, field_start, i, kinds[field]):
-                why |= 32
+            if field < n_fields:
+                kind = kinds[field]
+                if kind == _TEXT:
+                    if i > field_start and (buf[field_start] == 32 or buf[i - 1] == 32):
+                        padded[field] = 1  # text padding is trimmed in SQL, column by column
+                elif not _form_ok(buf, field_start, i, kind):
+                    why |= 32
             field += 1
             if c == 2:
                 break
@@ -219,6 +226,8 @@ class LineScanner:
         self.kinds = np.asarray([KIND_CODES[k] for k in kinds], dtype=np.int8)
         self.key_first = key_first
         self.bitmap = np.zeros(1, dtype=np.uint64)
+        self.padded = np.zeros(len(kinds), dtype=np.uint8)
+        """1 for each text column in which some line held a space-edged value."""
 
     def _fit(self, key: int) -> None:
         """Grow the bitmap (doubling) until it can hold ``key``."""
@@ -251,6 +260,7 @@ class LineScanner:
             lines, n_side, pos, need = _scan(
                 chunk, pos, _CLASSES, len(self.kinds), self.kinds, self.key_first,
                 self.bitmap, keys, lines, starts, ends, whys, at, n_side, MAX_BITMAP_BITS,
+                self.padded,
             )  # fmt: skip
             if pos >= chunk.shape[0]:
                 break
