@@ -273,3 +273,57 @@ def test_every_rejected_row_is_traced_to_its_line(
         .fetchall()
     )
     assert got == want
+
+
+def test_keyless_table_repairs_are_traced_by_position(tmp_path: Path) -> None:
+    """A table without an integer key is written in line order: a repaired row after
+    blank, short, cp1252 and NUL lines (all taken out of DuckDB's pass) gets its true line."""
+    from asylumlens.pipeline import ingest_release
+    from asylumlens.store import Store
+    from asylumlens.synth import write_release
+
+    release = write_release(
+        tmp_path / "rel",
+        date(2026, 1, 1),
+        {"A_TblCase": [_case_row("1")], "B_TblProceeding": [], "tbl_Court_Appln": []},
+        synthetic_note="keyless test",
+    )
+    folder = next(release.rglob("A_TblCase.csv")).parent
+    body = [
+        b"CODE\tNAME\tX_DATE",
+        b"A\tplain\t2001-01-01 00:00:00.000",
+        b"",
+        b"B\tshort",
+        b"C\tcaf\xe9\t",
+        b"D\tn\x00ul\t",
+        b"E\t padded \t1900-01-01 00:00:00.000",
+        b"F\tplain\t",
+        b"G\tlast \t",
+    ]
+    (folder / "tblExtraCodes.csv").write_bytes(b"\n".join(body) + b"\n")
+    outcome = ingest_release(release, Store(tmp_path / "store"))
+    con = outcome.release.connect()
+    repairs = sorted(
+        con.execute(
+            'SELECT line, kind, "column" FROM repairs WHERE "table" = \'tblExtraCodes\''
+        ).fetchall()
+    )
+    assert repairs == [
+        (6, "nul_removed", None),
+        (7, "sentinel_date", "x_date"),
+        (7, "trimmed", "name"),
+        (9, "trimmed", "name"),
+    ]
+    rejects = con.execute(
+        "SELECT line, reason FROM rejects WHERE \"table\" = 'tblExtraCodes' ORDER BY line"
+    ).fetchall()
+    assert rejects == [(3, "blank_line"), (4, "field_count")]
+    rows = con.execute("SELECT code, name, x_date FROM tblExtraCodes ORDER BY code").fetchall()
+    assert rows == [
+        ("A", "plain", date(2001, 1, 1)),
+        ("C", "café", None),
+        ("D", "nul", None),
+        ("E", "padded", None),
+        ("F", "plain", None),
+        ("G", "last", None),
+    ]

@@ -10,9 +10,10 @@ fits, typed by the strict all-VARCHAR SQL and either loaded (a second Parquet fi
 quarantined with their reason. Then the books are balanced: for every table,
 lines read = rows loaded + rows quarantined, or the ingest fails.
 
-Rows DuckDB loaded are traced back to their lines by position: the Parquet file keeps
-line order, and the lines it lacks are exactly the side lines. The trace is checked
-against the first-field key stage 1 read on each line.
+Rows DuckDB loaded are traced back to their lines by their first-field key (stage 1 kept
+every line's key, and every repeat of a key is a side line), or, in a table without such a
+key, by position: that table is written in line order, and the lines it lacks are exactly
+the side lines.
 """
 
 from __future__ import annotations
@@ -693,8 +694,7 @@ def stage_release(
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET temp_directory = {_sql_path(work_dir / 'spill')}")
-    # the main Parquet file must keep line order: rows are traced to lines by position
-    con.execute("SET preserve_insertion_order = true")
+    # (finish_table sets preserve_insertion_order per table: keyless tables keep line order)
     con.execute(f"SET threads = {max(os.cpu_count() or 2, 2)}")
     tables: dict[str, Any] = {}
     rejects: list[Any] = []
