@@ -327,3 +327,34 @@ def test_keyless_table_repairs_are_traced_by_position(tmp_path: Path) -> None:
         ("F", "plain", None),
         ("G", "last", None),
     ]
+
+
+def test_an_earlier_side_line_wins_its_key_over_a_main_row(tmp_path: Path) -> None:
+    """Stage 1 cannot read the key of a line with a NUL inside it, so the next line with
+    that key reaches DuckDB; the earlier line still wins, and the later is the repeat."""
+    from asylumlens.pipeline import ingest_release
+    from asylumlens.store import Store
+    from asylumlens.synth import write_release
+
+    release = write_release(
+        tmp_path / "rel",
+        date(2026, 1, 1),
+        {"A_TblCase": [_case_row("1")], "B_TblProceeding": [], "tbl_Court_Appln": []},
+        synthetic_note="key race test",
+    )
+    path = next(release.rglob("A_TblCase.csv"))
+    lines = path.read_bytes().split(b"\n")[:2]
+    first = _case_row("5", "2001-02-03 00:00:00.000")
+    first[0] = "5\x00"
+    lines.append("\t".join(first).encode())  # line 3: side (NUL), key 5
+    lines.append("\t".join(_case_row("5", "2009-09-09 00:00:00.000")).encode())  # line 4
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    con = ingest_release(release, Store(tmp_path / "store")).release.connect()
+    rejects = con.execute(
+        "SELECT line, reason FROM rejects WHERE \"table\" = 'A_TblCase'"
+    ).fetchall()
+    assert rejects == [(4, "duplicate_key")]
+    entry = con.execute("SELECT date_of_entry FROM A_TblCase WHERE idncase = 5").fetchall()
+    assert entry == [(date(2001, 2, 3),)]
+    status = con.execute("SELECT count(*) FROM A_TblCase").fetchall()
+    assert status == [(2,)]

@@ -165,26 +165,30 @@ CSV_TYPES: dict[Kind, str] = {
 
 
 def main_select(
-    columns: Sequence[tuple[str, Kind]], source: str, *, trim: Collection[str] | None = None
+    columns: Sequence[tuple[str, Kind]], source: str, *, repair: Collection[str] | None = None
 ) -> str:
     """The main-path SELECT over ``source`` (a ``read_csv`` typed with :data:`CSV_TYPES`).
 
     Text is trimmed of spaces (EOIR pads codes: ``'SP '``), and a date outside the
     plausible years becomes NULL (EOIR's sentinels); each such repair is named in
     ``_repairs`` (``trimmed:<column>``, ``sentinel_date:<column>``), as on the side path.
-    ``trim`` names the text columns that need it (stage 1 knows; default: all).
+    ``repair`` names the columns that may need it (stage 1 knows; default: all); the
+    others are passed through, dates cast to DATE.
     """
     values: list[str] = []
     fixes: list[tuple[str, str]] = []
     for key, kind in columns:
         col = f'"{key}"'
-        if kind is Kind.TEXT and (trim is None or key in trim):
+        checked = repair is None or key in repair
+        if kind is Kind.TEXT and checked:
             values.append(f"nullif(trim({col}, ' '), '') AS {col}")
             fixes.append((f"trimmed:{key}", f"{col} <> trim({col}, ' ')"))
-        elif kind is Kind.DATE:
+        elif kind is Kind.DATE and checked:
             odd = f"year({col}) NOT BETWEEN {_LOW} AND {_HIGH}"
             values.append(f"CASE WHEN NOT ({odd}) THEN CAST({col} AS DATE) END AS {col}")
             fixes.append((f"sentinel_date:{key}", odd))
+        elif kind is Kind.DATE:
+            values.append(f"CAST({col} AS DATE) AS {col}")
         else:
             values.append(col)
     any_fix = " OR ".join(f"coalesce({c}, false)" for _, c in fixes) or "false"

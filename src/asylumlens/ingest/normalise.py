@@ -71,8 +71,9 @@ class Survey:
     missing_final_newline: bool = False
     keys: list[npt.NDArray[np.int32]] = field(default_factory=list)
     """First-field integer key of each data line, in line order (-1: none), per chunk."""
-    padded_columns: set[int] = field(default_factory=set)
-    """Indexes of the text columns where a line DuckDB reads holds a space-edged value."""
+    repair_columns: set[int] = field(default_factory=set)
+    """Indexes of the columns where a line DuckDB reads may need a value repair: a
+    space-edged text value, a date not plainly in the plausible years."""
 
     def lines_for_keys(self, wanted: list[int]) -> dict[int, list[int]]:
         """Every line number holding each of the given first-field keys."""
@@ -145,7 +146,7 @@ def survey_table(
         buf[:tail] = buf[end:filled]
         filled = tail
     survey.sha256 = hasher.hexdigest()
-    survey.padded_columns = {int(i) for i in np.flatnonzero(scanner.padded)}
+    survey.repair_columns = {int(i) for i in np.flatnonzero(scanner.padded)}
     return survey
 
 

@@ -19,7 +19,8 @@ A line goes to the side path when it (``why`` bits):
 
 Text padding and sentinel dates are left to SQL, which is cheap per value; they are
 common in real releases (1.7 M ``'SP '`` codes in one table). The scanner notes which
-text columns hold any padded value, so that SQL trims only those.
+text columns hold any padded value and which date columns any value not plainly in the
+plausible years, so that SQL trims and checks only those.
 
 The kernel is a plain byte loop: one table lookup per byte, with work only at field ends.
 It releases the GIL, so stage 1 of one table overlaps DuckDB's typing of another.
@@ -34,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from asylumlens.layout import Kind
+from asylumlens.layout import PLAUSIBLE_YEARS, Kind
 
 KIND_CODES: Final[dict[Kind, int]] = {
     Kind.TEXT: 0,
@@ -43,7 +44,8 @@ KIND_CODES: Final[dict[Kind, int]] = {
     Kind.BOOLEAN: 3,
     Kind.BIRTH_MONTH: 4,
 }
-_TEXT, _INTEGER, _BOOLEAN, _BIRTH_MONTH = 0, 1, 3, 4
+_TEXT, _INTEGER, _DATE, _BOOLEAN, _BIRTH_MONTH = 0, 1, 2, 3, 4
+_YEAR_ABOVE, _YEAR_BELOW = PLAUSIBLE_YEARS[0], PLAUSIBLE_YEARS[1]
 
 BLANK: Final = 1
 FIELDS: Final = 2
@@ -80,6 +82,20 @@ def _is(buf: Any, s: int, n: int, word: Any) -> bool:  # pragma: no cover - comp
         if buf[s + i] != word[i]:
             return False
     return True
+
+
+@njit(nogil=True, cache=True, boundscheck=False, inline="always")
+def _plain_year(buf: Any, s: int, e: int) -> bool:  # pragma: no cover - compiled
+    """A date value that starts ``YYYY-`` with a year strictly inside the plausible range
+    (strictly: no time-zone shift DuckDB might apply can carry it out of the range)."""
+    if e - s < 5 or buf[s + 4] != 45:
+        return False
+    year = 0
+    for i in range(s, s + 4):
+        if buf[i] < 48 or buf[i] > 57:
+            return False
+        year = year * 10 + (buf[i] - 48)
+    return _YEAR_ABOVE < year < _YEAR_BELOW
 
 
 @njit(nogil=True, cache=True, boundscheck=False, inline="always")
@@ -184,6 +200,9 @@ def _scan(
                 if kind == _TEXT:
                     if i > field_start and (buf[field_start] == 32 or buf[i - 1] == 32):
                         padded[field] = 1  # text padding is trimmed in SQL, column by column
+                elif kind == _DATE:
+                    if i > field_start and not _plain_year(buf, field_start, i):
+                        padded[field] = 1  # a possible sentinel: SQL checks this column
                 elif not _form_ok(buf, field_start, i, kind):
                     why |= 32
             field += 1
@@ -227,7 +246,9 @@ class LineScanner:
         self.key_first = key_first
         self.bitmap = np.zeros(1, dtype=np.uint64)
         self.padded = np.zeros(len(kinds), dtype=np.uint8)
-        """1 for each text column in which some line held a space-edged value."""
+        """1 for each column whose values need SQL's repairs on the main path: a text
+        column with some space-edged value, a date column with some value that is not
+        plainly a plausible year (a possible sentinel)."""
 
     def _fit(self, key: int) -> None:
         """Grow the bitmap (doubling) until it can hold ``key``."""
