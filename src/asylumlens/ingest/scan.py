@@ -188,11 +188,11 @@ def _scan(
             if c == 3:
                 b = buf[i]
                 if b == 0:
-                    why |= 4
+                    why |= NUL
                 elif b == 13:
-                    why |= 8
+                    why |= CR
                 else:
-                    why |= 16
+                    why |= HIGH
                 i += 1
                 continue
             if field < n_fields:
@@ -204,28 +204,28 @@ def _scan(
                     if i > field_start and not _plain_year(buf, field_start, i):
                         padded[field] = 1  # a possible sentinel: SQL checks this column
                 elif not _form_ok(buf, field_start, i, kind):
-                    why |= 32
+                    why |= BAD_FORM
             field += 1
             if c == 2:
                 break
             i += 1
             field_start = i
         if i == start:
-            why |= 1
+            why |= BLANK
         elif field != n_fields:
-            why |= 2
+            why |= FIELDS
         elif key_first and key < 0:
-            why |= 32  # an empty or malformed key
+            why |= BAD_FORM  # an empty or malformed key
         if key >= 0:
             if key < nbits:
                 word = key >> 6
                 bit = np.uint64(1) << np.uint64(key & 63)
                 if bitmap[word] & bit:
-                    why |= 64
+                    why |= DUP
                 else:
                     bitmap[word] |= bit
             else:
-                why |= 128
+                why |= KEY_LARGE
         keys[lines] = key if key < 2147483647 else -1
         if why:
             side_start[n_side] = start
