@@ -527,3 +527,25 @@ def test_synth_imports_only_layout_and_errors() -> None:
             for name in names:
                 if name.startswith("asylumlens"):
                     assert name in allowed or name.startswith("asylumlens.synth"), (source, name)
+
+
+def test_no_real_judge_is_named(clean: Path) -> None:
+    """A synthetic release puts invented rates beside its judges, so none is a real person:
+    no name, surname or person's code of the real lookup (packaged as the reference) appears."""
+    import asylumlens.synth as synth_pkg
+
+    real_file = Path(synth_pkg.__file__).parent / "data" / "tblLookupJudge.json"
+    real: dict[str, str] = json.loads(real_file.read_text("utf-8"))
+    real_people = {c: n for c, n in real.items() if "," in n}
+    real_surnames = {n.split(",")[0].strip().lower() for n in real_people.values()}
+    codes = column(clean, "tblLookupJudge", "judge_code")
+    names = column(clean, "tblLookupJudge", "judge_name")
+    assert len(names) == len(real)  # the same size and shape as the real lookup
+    people = {c: n for c, n in zip(codes, names, strict=True) if "," in n}
+    assert len(people) >= len(real_people)
+    assert not set(people.values()) & set(real.values())
+    assert not {n.split(",")[0].strip().lower() for n in people.values()} & real_surnames
+    assert not set(people) & set(real_people)
+    # the judges who decide cases are those people, under their invented codes
+    used = {v for v in column(clean, "B_TblProceeding", "ij_code") if v}
+    assert used and used <= set(people)

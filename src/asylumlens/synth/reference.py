@@ -9,6 +9,13 @@ in the files:
   written from the correct map (the ``tblLookupCustodyStatus`` key of marrowb's lookups.json).
 * pandas read the nationality code ``NA`` (Netherlands Antilles) as ``NaN``; it is restored.
 
+One list is *not* real on purpose: the judges. ``tblLookupJudge.json`` names real people,
+and a synthetic release puts invented grant rates beside every judge, so a synthetic
+release's judges are a fictional roster (:func:`fictional_judges`): invented names under
+invented codes, as many as the real lookup has people, plus the real lookup's generic
+pseudo-judge entries ("<All Judges>", "Visiting Judge 3", "Master Calendar 1"), which name
+nobody. The real file stays packaged as the reference the roster is checked against.
+
 ``tblLookupCourtDecision`` is not in any stored source with its (case type, code, C/O) keys
 (NOTES.md section 3.3), so :data:`COURT_DECISIONS` builds a plausible one from the known
 descriptions, including the real quirk of an inactive duplicate key.
@@ -20,6 +27,7 @@ Lookup rows are returned as ``list[str | None]`` in the file order of
 from __future__ import annotations
 
 import json
+import random
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -37,6 +45,130 @@ _MODIFIED: Final = "2019-08-30 00:00:00.000"
 _NOT_A_JUDGE: Final = re.compile(
     r"<|\(temp\)|visiting|master calendar|clerical|video|unassigned|\btest\b", re.IGNORECASE
 )
+# Invented name parts for the fictional judge roster (none is a surname or given name in the
+# real lookup: fictional_judges() also drops any that ever is).
+_SURNAMES: Final = [
+    "Abernathy",
+    "Ashgrove",
+    "Baxendale",
+    "Bellweather",
+    "Birchfield",
+    "Blackwood",
+    "Bramley",
+    "Brightwater",
+    "Caldmore",
+    "Carrowby",
+    "Castellane",
+    "Chadwell",
+    "Clearbrook",
+    "Copperfield",
+    "Corwen",
+    "Crandell",
+    "Dunmore",
+    "Eastwold",
+    "Elderidge",
+    "Fairbanks",
+    "Fenwright",
+    "Foxhollow",
+    "Galloway",
+    "Garroway",
+    "Glenmoor",
+    "Goldhaven",
+    "Greystone",
+    "Hallowell",
+    "Harrowgate",
+    "Hawthorne",
+    "Heathcote",
+    "Hollander",
+    "Ironwood",
+    "Islington",
+    "Kestrel",
+    "Kingsbury",
+    "Lamberton",
+    "Larkspur",
+    "Linwood",
+    "Lockhaven",
+    "Marchbank",
+    "Merriweather",
+    "Millbrook",
+    "Moorcroft",
+    "Netherby",
+    "Northcott",
+    "Oakenshaw",
+    "Oldcastle",
+    "Pemberton",
+    "Penhallow",
+    "Quillfeather",
+    "Ravensworth",
+    "Redfern",
+    "Ridgeway",
+    "Rookwood",
+    "Rosemont",
+    "Saltmarsh",
+    "Silverdale",
+    "Southwick",
+    "Stonebridge",
+    "Sunderby",
+    "Tamsworth",
+    "Thornbury",
+    "Underhill",
+    "Vantongeren",
+    "Wainscott",
+    "Westbury",
+    "Whitlock",
+    "Wildermuth",
+    "Winterbourne",
+    "Wolcroft",
+    "Yarrowby",
+    "Zellerbach",
+]
+_GIVEN_NAMES: Final = [
+    "Adair",
+    "Alaric",
+    "Amabel",
+    "Anselm",
+    "Aurelie",
+    "Bastian",
+    "Blythe",
+    "Briony",
+    "Caspian",
+    "Celandine",
+    "Corwin",
+    "Dashiell",
+    "Delphine",
+    "Emrys",
+    "Evander",
+    "Fenella",
+    "Florian",
+    "Gideon",
+    "Honora",
+    "Idris",
+    "Imogen",
+    "Isolde",
+    "Jessamy",
+    "Lazarus",
+    "Leocadia",
+    "Lucan",
+    "Marisol",
+    "Niamh",
+    "Oriel",
+    "Ottoline",
+    "Peregrine",
+    "Philippa",
+    "Quentin",
+    "Rosalind",
+    "Seraphina",
+    "Tamsin",
+    "Thaddeus",
+    "Ulric",
+    "Veradis",
+    "Wilhelmina",
+    "Xanthe",
+    "Ysolde",
+    "Zephyrine",
+]
+_INITIALS: Final = "ABCDEFGHJKLMNPRSTW"
+
 # Base-city entries that are not immigration courts.
 _NOT_A_COURT: Final = frozenset({"BIA", "CIJ", "HDQ", "OIT", "OIN", "RIC"})
 
@@ -54,6 +186,38 @@ def _load(name: str) -> dict[str, str]:
         key = "NA" if code == "NaN" else code
         out[key] = desc.strip() if isinstance(desc, str) else ""
     return out
+
+
+def fictional_judges(real: dict[str, str]) -> dict[str, str]:
+    """A fictional judge lookup the size and shape of ``real`` (code -> "Last, First M.").
+
+    Generic pseudo-judge entries that name nobody are kept as they are; every entry that
+    names a person (including "Brown, Alison M. (Temp)") gets an invented name, keeping its
+    "(Temp)" or "(Visiting Judge)" suffix, under an invented three-letter code that is no
+    real code. Deterministic: the same roster for every seed, so releases stay comparable.
+    """
+    real_words = {w.strip(".,()").lower() for name in real.values() for w in name.split()}
+    surnames = [s for s in _SURNAMES if s.lower() not in real_words]
+    given = [g for g in _GIVEN_NAMES if g.lower() not in real_words]
+    names = [
+        f"{last}, {first} {initial}."
+        for last in surnames
+        for first in given
+        for initial in _INITIALS
+    ]
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    codes = [a + b + c for a in letters for b in letters for c in letters if a + b + c not in real]
+    rng = random.Random(1158)  # fixed: the roster is part of the generator, not of a seed
+    people = sorted(c for c, n in real.items() if not _NOT_A_JUDGE.search(n) or "," in n)
+    picked_names = rng.sample(names, len(people))
+    picked_codes = sorted(rng.sample(codes, len(people)))
+    roster: dict[str, str] = {
+        c: n for c, n in real.items() if _NOT_A_JUDGE.search(n) and "," not in n
+    }
+    for code, name, old in zip(picked_codes, picked_names, people, strict=True):
+        suffix = re.search(r"\((?:temp|visiting judge)\)$", real[old], re.IGNORECASE)
+        roster[code] = f"{name} {suffix.group(0)}" if suffix else name
+    return dict(sorted(roster.items()))
 
 
 @dataclass(frozen=True)
@@ -158,7 +322,7 @@ class Reference:
     nationalities: dict[str, str]
     languages: dict[str, str]
     base_cities: dict[str, str]
-    judges: dict[str, str]
+    judges: dict[str, str]  # fictional (see the module docstring); the rest are real
     applications: dict[str, str]
     application_decisions: dict[str, str]
     case_types: dict[str, str]
@@ -191,7 +355,7 @@ def load_reference() -> Reference:
         nationalities=_load("tblLookupNationality"),
         languages=_load("tblLanguage"),
         base_cities=_load("tblLookupBaseCity"),
-        judges=_load("tblLookupJudge"),
+        judges=fictional_judges(_load("tblLookupJudge")),
         applications=_load("tblLookUp_Appln"),
         application_decisions=_load("tblLookupCourtAppDecisions"),
         case_types=_load("tblLookupCaseType"),
