@@ -8,11 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import special, stats
+from scipy import special
+from statsmodels.stats.proportion import proportion_confint
 
 from analytics_support import Builder
 from asylumlens.analytics import compare, judges
-from asylumlens.analytics.disparity import BetaPrior, fit_beta_prior, shrink
+from asylumlens.analytics.judge_model import fit_prior
 from asylumlens.errors import QueryError
 
 # Baseline years alternate between 20/100 and 18/50 granted; FY2025 has 10/100.
@@ -62,13 +63,12 @@ def test_compare_errors(compare_store: Path) -> None:
 
 def test_prior_fit_recovers_a_known_beta() -> None:
     rng = np.random.default_rng(7)
-    true = BetaPrior(2.0, 6.0, "truth")
     n = rng.integers(50, 400, size=400)
-    k = rng.binomial(n, rng.beta(true.alpha, true.beta, size=400))
-    prior = fit_beta_prior(k, n)
-    assert prior.method == "marginal likelihood"
-    assert prior.mean == pytest.approx(true.mean, abs=0.02)
-    assert prior.alpha + prior.beta == pytest.approx(8.0, rel=0.25)
+    k = rng.binomial(n, rng.beta(2.0, 6.0, size=400))
+    prior = fit_prior(k, n)
+    assert prior.bound is None
+    assert prior.mean == pytest.approx(0.25, abs=0.02)
+    assert prior.concentration == pytest.approx(8.0, rel=0.25)
 
     def loglik(a: float, b: float) -> float:
         return float(np.sum(special.betaln(k + a, n - k + b) - special.betaln(a, b)))
@@ -76,14 +76,6 @@ def test_prior_fit_recovers_a_known_beta() -> None:
     best = loglik(prior.alpha, prior.beta)
     for da, db in [(1.05, 1), (0.95, 1), (1, 1.05), (1, 0.95), (1.05, 1.05), (0.95, 0.95)]:
         assert loglik(prior.alpha * da, prior.beta * db) <= best + 1e-6
-
-
-def test_shrink_is_the_beta_posterior() -> None:
-    prior = BetaPrior(3.0, 7.0, "given")
-    post = shrink([0, 50], [5, 100], prior)
-    assert post["shrunk_rate"].tolist() == pytest.approx([3 / 15, 53 / 110])
-    assert post["shrunk_low"][0] == pytest.approx(stats.beta.ppf(0.025, 3, 12))
-    assert post["shrunk_high"][1] == pytest.approx(stats.beta.ppf(0.975, 53, 57))
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +86,17 @@ def court_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for i in range(total):
             b.decided(date(2019, 1, 1), "G" if i < grants else "D", ij_code=code)
     b.decided(date(2019, 1, 1), "G", ij_code="JAA", base_city_code="ARL")  # another court
+    for _ in range(5):  # a court with one judge, 0 grants of 5
+        b.decided(date(2019, 1, 1), "D", ij_code="JBB", base_city_code="HOU")
+    # codes that are not judges: blank, <All Judges>, a visiting-judge slot
+    lookup = b.raw.rows("tblLookupJudge")
+    lookup.append(dict(idnjudge=90, judge_code="AAA", judge_name="<All Judges>", blnactive=True))
+    lookup.append(
+        dict(idnjudge=91, judge_code="VJ1", judge_name="Visiting Judge 1", blnactive=True)
+    )
+    for code, grants, total in (("AAA", 3, 4), ("VJ1", 2, 2), (None, 1, 7)):
+        for i in range(total):
+            b.decided(date(2019, 1, 1), "G" if i < grants else "D", ij_code=code)
     root = tmp_path_factory.mktemp("court")
     b.publish(root)
     return root
@@ -103,10 +106,12 @@ def test_judges_shrink_small_caseloads_most(court_store: Path) -> None:
     df = judges(court="NYC", store=court_store).set_index("judge")
     assert df["total"].to_dict() == {"JAA": 200, "JBB": 200, "JCC": 200, "JDD": 6}
     assert df.loc["JDD", "rate"] == 0.0
+    assert df.attrs["model"] == "hierarchical" and "4 judges" in df.attrs["note"]
     prior = df.attrs["prior"]
-    a, b = prior["alpha"], prior["beta"]
+    assert prior["method"] == "marginal likelihood"
+    assert prior["alpha"] + prior["beta"] == pytest.approx(prior["concentration"])
+    assert prior["concentration_low"] < prior["concentration"] < prior["concentration_high"]
     for _, row in df.iterrows():
-        assert row["shrunk_rate"] == pytest.approx((a + row["grants"]) / (a + b + row["total"]))
         assert row["shrunk_low"] <= row["shrunk_rate"] <= row["shrunk_high"]
     # the 6-decision judge moves far toward the prior; the 200-decision judges barely move
     assert df.loc["JDD", "shrunk_rate"] - df.loc["JDD", "rate"] > 0.05
@@ -132,5 +137,28 @@ def test_judges_shrink_small_caseloads_most(court_store: Path) -> None:
 
 
 def test_judges_unknown_court(court_store: Path) -> None:
-    with pytest.raises(QueryError, match=r"unknown court code 'XYZ'.*ARL, NYC"):
+    with pytest.raises(QueryError, match=r"unknown court code 'XYZ'.*ARL, HOU, NYC"):
         judges(court="XYZ", store=court_store)
+
+
+def test_pseudo_judges_are_listed_apart_never_fitted(court_store: Path) -> None:
+    df = judges(court="NYC", store=court_store)
+    assert set(df["judge"]) == {"JAA", "JBB", "JCC", "JDD"}
+    apart = {r["judge"]: r for r in df.attrs["not_judges"]}
+    assert set(apart) == {"AAA", "VJ1", None}
+    assert (apart["AAA"]["grants"], apart["AAA"]["total"]) == (3, 4)
+    assert apart["AAA"]["reason"] == "placeholder for all judges"
+    assert (apart["VJ1"]["total"], apart["VJ1"]["reason"]) == (2, "visiting-judge code")
+    assert (apart[None]["total"], apart[None]["reason"]) == (7, "no judge code")
+    assert df.attrs["spread"]["raw"]["judges"] == 4
+
+
+def test_a_court_with_one_judge_gets_its_wilson_interval(court_store: Path) -> None:
+    df = judges(court="HOU", store=court_store)
+    assert df["judge"].tolist() == ["JBB"] and df["total"].tolist() == [5]
+    assert df.attrs["model"] == "one judge" and "no court prior" in df.attrs["note"]
+    low, high = proportion_confint(0, 5, alpha=0.05, method="wilson")
+    row = df.iloc[0]
+    assert row["shrunk_rate"] == 0.0
+    assert row["shrunk_low"] == pytest.approx(low, abs=1e-12)
+    assert row["shrunk_high"] == pytest.approx(high, abs=1e-12)

@@ -497,6 +497,14 @@ def judges(
         )
     prior = df.attrs["prior"]
     notes.append(f"prior Beta({prior['alpha']:.3g}, {prior['beta']:.3g}), mean {prior['mean']:.1%}")
+    notes.append(f"model: {df.attrs['note']}")
+    apart = df.attrs["not_judges"]
+    if apart:
+        listed = ", ".join(f"{r['judge'] or '(blank)'} {r['total']}" for r in apart[:8])
+        notes.append(
+            f"not judges (not fitted or ranked): {len(apart)} codes, "
+            f"{sum(r['total'] for r in apart)} decisions: {listed}"
+        )
     narrow = ["judge", "judge_name", "grants", "denials", "total", "rate", "ci_low", "ci_high"]
     narrow += ["shrunk_rate", "shrunk_low", "shrunk_high", "below_threshold"]
     title = f"Judges at {court}, {df.attrs['definition_title']}"
