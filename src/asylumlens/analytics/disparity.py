@@ -49,7 +49,7 @@ NOT_A_JUDGE_NAMES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         (r"\bclerical\b", "clerical code"),
         (r"\bdocket\b", "docket, not a person"),
         (r"\bdetail judge\b", "detail slot"),
-        (r"\btest|testing\b", "test code"),
+        (r"\btest(?:ing)?\b", "test code"),
         (r"\b(new|incoming|training|former)\b.*\b(ij|judge)\b", "placeholder for a judge"),
         (r"\b(ij|judge)\b", "a role, not a person"),
         (r"^[a-z .]+ \d+$", "numbered slot"),
