@@ -114,8 +114,11 @@ def judges(
     until: str | date | None = None,
     store: StoreArg = None,
     release: ReleaseArg = None,
+    unit: str | None = None,
 ) -> pd.DataFrame:
     """Each judge of ``court``: raw rate with Wilson interval, and the shrunken estimate.
+
+    ``unit`` (application, proceeding or case) defaults to the definition's own.
 
     ``df.attrs["spread"]`` holds min, max and IQR of the raw rates (all judges, and judges
     at or above the 100-decision threshold) and of the shrunken rates;
@@ -125,7 +128,7 @@ def judges(
     if nationality:
         where["nationality"] = nationality
     spec = RatesSpec.build(
-        definition, ("court", "judge"), where, since, until, min_decisions=JUDGE_PERIOD_MIN
+        definition, ("court", "judge"), where, since, until, unit, min_decisions=JUDGE_PERIOD_MIN
     )
     with open_source(store, release) as source:
         df = rates_for(source, spec)
