@@ -168,7 +168,10 @@ def oracle_rates(
         others += tuple(c for c in defaults if c not in grants and c not in others)
     chosen = []
     for f in facts:
-        if f["appl_code"] != "ASYL" or f["appl_dec"] not in grants + denials + relief_codes + others:
+        if (
+            f["appl_code"] != "ASYL"
+            or f["appl_dec"] not in grants + denials + relief_codes + others
+        ):
             continue
         if case_types is not None and f["case_type"] not in case_types:
             continue
