@@ -55,9 +55,11 @@ def _row(
     sel = rows[rows["fiscal_year"].isin(fys.years)]
     present = set(int(y) for y in sel["fiscal_year"])
     missing = [y for y in fys.years if y not in present]
-    thin = [
-        int(y) for y, n in zip(sel["fiscal_year"], sel["total"], strict=True) if n < YEARLY_CELL_MIN
-    ]
+    thin = {
+        int(y): int(n)
+        for y, n in zip(sel["fiscal_year"], sel["total"], strict=True)
+        if n < YEARLY_CELL_MIN
+    }
     grants, total = int(sel["grants"].sum()), int(sel["total"].sum())
     low, high = wilson_interval(grants, total)
     out: dict[str, Any] = {
@@ -66,7 +68,8 @@ def _row(
         "fiscal_years": years_label(fys, missing),
         "years_with_data": len(sel),
         "years_missing": _years_text(missing),
-        "years_below_threshold": _years_text(thin),
+        "years_below_threshold": _years_text(list(thin)),
+        "_thin": thin,
         "grants": grants,
         "denials": int(sel["denials"].sum()),
         "others": int(sel["others"].sum()),
@@ -113,10 +116,12 @@ def sentence(
         f"{pooled['years_with_data']} baseline years with data.",
     ]
     for row, role in ((period, "period"), (mean, "baseline")):
-        if row["years_below_threshold"]:
+        if row["_thin"]:
+            listed = ", ".join(
+                f"FY{y} ({n} decision{'' if n == 1 else 's'})" for y, n in row["_thin"].items()
+            )
             parts.append(
-                f"Fewer than {YEARLY_CELL_MIN} decisions in {row['years_below_threshold']} "
-                f"({role}); "
+                f"Fewer than {YEARLY_CELL_MIN} decisions in {listed} ({role}); "
                 + (
                     "each still counts as a full year in the average."
                     if role == "baseline"
@@ -194,6 +199,11 @@ def compare(
         "below_threshold": bool(pooled["years_below_threshold"]),
         **no_counts,
     }
+    sentence_text = sentence(
+        this, mean, pooled, title, str(attrs["unit"]), attrs.get("last_complete_day")
+    )
+    for row in (this, mean, pooled):
+        row.pop("_thin")
     df = pd.DataFrame([this, mean, pooled])
     for col in _COUNTS:
         if col in df:
@@ -224,9 +234,7 @@ def compare(
             "period_years_missing": [y for y in per.years if y not in set(yearly["fiscal_year"])],
             "interval_methods": {"pooled": WILSON, "mean": MEAN_INTERVAL},
             "averaging": "unweighted mean of yearly rates (assumed; the newspaper's is not known)",
-            "sentence": sentence(
-                this, mean, pooled, title, str(attrs["unit"]), attrs.get("last_complete_day")
-            ),
+            "sentence": sentence_text,
             "since": date(first - 1, 10, 1).isoformat(),
             "until": date(last, 9, 30).isoformat(),
         }
