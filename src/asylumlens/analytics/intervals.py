@@ -44,9 +44,10 @@ def mean_of_rates_interval(
 ) -> tuple[float, float, float]:
     """Unweighted mean of several rates and a normal-approximation interval for it.
 
-    Each year's rate counts once, whatever its size (that is what "a 28% average over
-    FY2010-FY2024" means). The variance of the mean is ``sum(p(1-p)/n) / k**2``,
-    treating the years as independent binomials.
+    Each year's rate counts once, whatever its size. The variance of the mean is
+    ``sum(p(1-p)/n) / k**2``, treating the years as fixed and independent binomials: it
+    ignores between-year variation and is zero for a 0/n or n/n year, so ``compare`` uses
+    :func:`mean_of_yearly_rates_interval` instead.
     """
     k = np.asarray(successes, dtype=np.float64)
     n = np.asarray(trials, dtype=np.float64)
