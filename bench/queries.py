@@ -51,7 +51,7 @@ WHERE a.appl_code = 'ASYL' AND p.comp_date IS NOT NULL
 GROUP BY ALL
 """
 
-RAW_EOIR_BY_FY = f"""
+RAW_EOIR_BY_FY = rf"""
 WITH venue AS (
     SELECT strcasetype AS case_type, strdeccode AS code
     FROM tblLookupCourtDecision WHERE strdectype = 'O'
