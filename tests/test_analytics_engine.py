@@ -48,7 +48,7 @@ def test_fiscal_year_boundaries(tmp_path: Path) -> None:
     assert cal["total"].to_dict() == {2020: 2, 2021: 2}
 
 
-def test_initial_completion_skips_venue_changes_not_admin_closures(tmp_path: Path) -> None:
+def test_initial_completion_skips_venue_changes_and_recalendared_closures(tmp_path: Path) -> None:
     b = Builder()
     moved = b.case()
     b.proceeding(moved, date(2019, 1, 10), other_comp="C", dec_code=None)  # change of venue
@@ -59,16 +59,20 @@ def test_initial_completion_skips_venue_changes_not_admin_closures(tmp_path: Pat
     b.application(later, "D")
     closed = b.case()
     # 'A' has an inactive "Transfer (old)" row; the active "Administrative Closing" wins.
+    # The closure was followed by a later proceeding (re-calendared): it is not the
+    # case's completion, the later proceeding's decision is (EOIR FY2018 footnote 4).
     b.proceeding(closed, date(2019, 2, 1), other_comp="A", dec_code=None)
-    b.application(b.proceeding(closed, date(2019, 4, 1)), "G")
+    recalendared = b.proceeding(closed, date(2019, 4, 1))
+    b.application(recalendared, "G")
     b.publish(tmp_path)
     by_proc = {f["idnproceeding"]: f["initial_completion"] for f in facts(tmp_path)}
     assert by_proc[first_real] is True
     assert by_proc[later] is False
-    assert sum(by_proc.values()) == 1
+    assert by_proc[recalendared] is True
+    assert sum(by_proc.values()) == 2
     eoir = rates("eoir", by=(), store=tmp_path)
-    assert (eoir["grants"][0], eoir["denials"][0]) == (1, 0)
-    trac = rates("trac", by=(), store=tmp_path)
+    assert (eoir["grants"][0], eoir["denials"][0]) == (2, 0)
+    trac = rates("trac", by=(), unit="application", store=tmp_path)
     assert (trac["grants"][0], trac["denials"][0]) == (2, 1)
 
 
@@ -126,7 +130,7 @@ def test_case_unit_keeps_latest_then_priority(tmp_path: Path) -> None:
     b.application(p3, "D")
     b.application(p3, "W")  # W is not counted by trac, so D is this case's decision
     b.publish(tmp_path)
-    apps = rates("trac", by=(), store=tmp_path)
+    apps = rates("trac", by=(), unit="application", store=tmp_path)
     assert (apps["grants"][0], apps["denials"][0]) == (2, 2)
     cases = rates("trac", by=(), unit="case", store=tmp_path)
     assert (cases["grants"][0], cases["denials"][0], cases["total"][0]) == (1, 1, 2)
@@ -157,7 +161,10 @@ def test_other_relief_shares(tmp_path: Path) -> None:
     assert rates("trac", by=(), store=tmp_path)["rate"][0] == pytest.approx(1 / 4)
 
 
-def test_grant_codes_override_moves_codes_out_of_others(tmp_path: Path) -> None:
+def test_grant_codes_override_moves_dropped_grants_to_others_under_eoir(tmp_path: Path) -> None:
+    """Narrowing the grant set under ``eoir`` moves the dropped grant codes to "others":
+    the denominator is unchanged, only grants and others move. (This test used to assert
+    that C left the denominator, the wrong rule.)"""
     b = Builder()
     for dec in ["G", "F", "C", "L", "D", "A"]:
         b.decided(date(2019, 1, 1), dec)
@@ -165,10 +172,12 @@ def test_grant_codes_override_moves_codes_out_of_others(tmp_path: Path) -> None:
     default = rates("eoir", by=(), store=tmp_path).iloc[0]
     assert (default["grants"], default["denials"], default["others"]) == (3, 1, 2)
     strict = rates("eoir", by=(), grant_codes="G,F", store=tmp_path).iloc[0]
-    assert (strict["grants"], strict["denials"], strict["others"]) == (2, 1, 2)  # C is dropped
+    assert (strict["grants"], strict["denials"], strict["others"]) == (2, 1, 3)  # C -> others
+    assert strict["total"] == default["total"] == 6
+    assert strict["rate"] == pytest.approx(2 / 6)
     wide = rates("eoir", by=(), grant_codes=["G", "F", "C", "L"], store=tmp_path).iloc[0]
     assert (wide["grants"], wide["others"], wide["total"]) == (4, 1, 6)
-    assert wide.name == 0 and strict["total"] == 5
+    assert wide.name == 0
 
 
 def test_default_thresholds_follow_trac() -> None:

@@ -216,6 +216,16 @@ ReleaseOption = Annotated[
     str | None, typer.Option("--release", help="Release id. Default: the newest.")
 ]
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, json, csv or ndjson.")]
+UnitOption = Annotated[
+    str | None,
+    typer.Option(
+        "--unit",
+        help="Count each application, or one decision per case or per proceeding. "
+        "Default: the definition's own (eoir: application; trac: case).",
+        show_default=False,
+    ),
+]
+_PROVENANCE_COLUMNS = ("definition", "unit", "release", "synthetic")
 
 
 @app.command()
@@ -336,7 +346,9 @@ def _analytics_output(
 ) -> None:
     """Print an analytics frame; SYNTHETIC releases are labelled on stderr and in the title.
 
-    ``table_columns`` narrows the table form only (machine formats get every column).
+    ``table_columns`` narrows the table form only (machine formats get every column). The
+    table's title names the definition's unit, the release and the last complete day of
+    its data; the per-row provenance columns are left to the machine formats.
     """
     import math
 
@@ -364,14 +376,20 @@ def _analytics_output(
                     value = row[label]
                     if value is None or (isinstance(value, float) and math.isnan(value)):
                         row[label] = row[name]
+    columns = [str(c) for c in df.columns]
+    if fmt is Format.table:
+        columns = table_columns or [c for c in columns if c not in _PROVENANCE_COLUMNS]
+    scope = []
+    if df.attrs.get("unit"):
+        scope.append(f"unit: {df.attrs['unit']}")
+    if df.attrs.get("last_complete_day"):
+        scope.append(f"data complete through {df.attrs['last_complete_day']}")
     emit(
         rows,
         fmt,
         out=sys.stdout,
-        columns=table_columns
-        if fmt is Format.table and table_columns
-        else [str(c) for c in df.columns],
-        title=f"{title} (release {release})",
+        columns=columns,
+        title=f"{title} (release {release})" + (f", {', '.join(scope)}" if scope else ""),
     )
     for note in notes or []:
         if df.attrs.get("synthetic"):
@@ -392,7 +410,7 @@ def rates(
     where: WhereOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
-    unit: Annotated[str, typer.Option("--unit", help="application or case.")] = "application",
+    unit: UnitOption = None,
     grant_codes: Annotated[
         str | None,
         typer.Option("--grant-codes", help="APPL_DEC codes counted as grants, e.g. G,F."),
@@ -423,8 +441,13 @@ def rates(
         store=store,
         release=release,
     )
-    note = f"below_threshold: fewer than {df.attrs['min_decisions']} decisions"
-    _analytics_output(df, fmt, f"Asylum grant rates, {df.attrs['definition_title']}", [note])
+    notes = [f"below_threshold: fewer than {df.attrs['min_decisions']} decisions"]
+    if df["partial"].any():
+        notes.append(
+            f"partial: the row's period runs past {df.attrs['last_complete_day']}, the last "
+            "complete day of this release's data; its counts are incomplete"
+        )
+    _analytics_output(df, fmt, f"Asylum grant rates, {df.attrs['definition_title']}", notes)
 
 
 @app.command()
@@ -437,11 +460,13 @@ def compare(
     ] = "FY2010-FY2024",
     definition: DefinitionOption = "eoir",
     where: WhereOption = None,
+    unit: UnitOption = None,
     fmt: FormatOption = "table",
     store: StoreOption = None,
     release: ReleaseOption = None,
 ) -> None:
-    """A period's grant rate beside the baseline's mean of yearly rates and its pooled rate.
+    """A period's grant rate beside the baseline's mean of yearly rates and its pooled rate,
+    with the counts behind each and the thin, missing and partial years named.
 
     Example: asylumlens compare --period FY2025 --baseline FY2010-FY2024 --definition eoir
     """
@@ -453,11 +478,18 @@ def compare(
         baseline=baseline,
         definition=definition,
         where=parse_where_strings(where or []),
+        unit=unit,
         store=store,
         release=release,
     )
+    narrow = ["measure", "fiscal_years", "grants", "total", "decisions", "rate", "ci_low"]
+    narrow += ["ci_high", "years_below_threshold", "partial"]
     _analytics_output(
-        df, fmt, f"{df.attrs['period']} vs {df.attrs['baseline']}", [df.attrs["sentence"]]
+        df,
+        fmt,
+        f"{df.attrs['period']} vs {df.attrs['baseline']}, {df.attrs['definition_title']}",
+        [df.attrs["sentence"]],
+        table_columns=narrow,
     )
 
 
@@ -470,6 +502,7 @@ def judges(
     definition: DefinitionOption = "trac",
     since: SinceOption = None,
     until: UntilOption = None,
+    unit: UnitOption = None,
     fmt: FormatOption = "table",
     store: StoreOption = None,
     release: ReleaseOption = None,
@@ -486,6 +519,7 @@ def judges(
         definition=definition,
         since=since,
         until=until,
+        unit=unit,
         store=store,
         release=release,
     )
@@ -506,7 +540,7 @@ def judges(
             f"{sum(r['total'] for r in apart)} decisions: {listed}"
         )
     narrow = ["judge", "judge_name", "grants", "denials", "total", "rate", "ci_low", "ci_high"]
-    narrow += ["shrunk_rate", "shrunk_low", "shrunk_high", "below_threshold"]
+    narrow += ["shrunk_rate", "shrunk_low", "shrunk_high", "below_threshold", "partial"]
     title = f"Judges at {court}, {df.attrs['definition_title']}"
     _analytics_output(df, fmt, title, notes, table_columns=narrow)
 

@@ -4,9 +4,14 @@ Public API (each returns a pandas DataFrame whose ``attrs`` name the release, th
 ``synthetic`` flag and every parameter applied)::
 
     rates(definition="eoir", by=("fiscal_year",), where=None, since=None, until=None,
-          unit="application", grant_codes=None, min_decisions=None, store=None, release=None)
-    compare(period="FY2025", baseline="FY2010-FY2024", definition="eoir", where=None, ...)
-    judges(court=..., nationality=None, definition="trac", since=None, until=None, ...)
+          unit=None, grant_codes=None, min_decisions=None, store=None, release=None)
+    compare(period="FY2025", baseline="FY2010-FY2024", definition="eoir", where=None,
+            unit=None, ...)
+    judges(court=..., nationality=None, definition="trac", since=None, until=None, ...,
+           unit=None)
+
+``unit`` (application, case or proceeding) defaults to the definition's own; every row
+carries ``definition``, ``unit``, ``release``, ``synthetic`` and ``partial``.
     codes(dimension, store=None, release=None)
 
 ``build_decisions(con, out)`` writes a release's fact table (the ingest pipeline calls it).

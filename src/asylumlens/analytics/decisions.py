@@ -43,6 +43,10 @@ _LOOKUPS: Final[tuple[tuple[str, str, str, str], ...]] = (
 # OTHER_COMP descriptions (tblLookupCourtDecision, strDecType 'O') that move a case to
 # another court or judge rather than completing it.
 VENUE_OR_TRANSFER_PATTERN: Final = r"(change of venue|^transfer)"
+# OTHER_COMP descriptions of an administrative closure ("Administrative Closing - Other",
+# "Prosecutorial Discretion - Admin Close", "In Court Prosecutorial Discretion - Admin
+# Closure", "Administrative closing - Failure to Appear").
+ADMIN_CLOSURE_PATTERN: Final = r"admin[a-z]*\.? clos"
 
 _REQUIRED: Final = ("tbl_Court_Appln", "B_TblProceeding", "A_TblCase")
 
@@ -68,18 +72,35 @@ def _label_cte(con: duckdb.DuckDBPyConnection, stem: str, code: str, label: str)
     )
 
 
-def _venue_cte(con: duckdb.DuckDBPyConnection) -> str:
-    """(case type, OTHER_COMP code) pairs that mean change of venue or transfer."""
+_COURT_DECISION_COLUMNS: Final = frozenset(
+    {"strcasetype", "strdeccode", "strdecdescription", "strdectype"}
+)
+
+
+def _other_comp_cte(con: duckdb.DuckDBPyConnection, pattern: str) -> str:
+    """(case type, OTHER_COMP code) pairs whose description matches ``pattern``.
+
+    The lookup is required: without it a change of venue would count as the case's
+    completion (and an administrative closure could not be recognised), silently moving
+    every ``eoir`` number. A release without it is refused, never read with a fallback.
+    """
+    from asylumlens.errors import StoreError
+
     cols = _columns(con, "tblLookupCourtDecision")
-    needed = {"strcasetype", "strdeccode", "strdecdescription", "strdectype"}
-    if cols is None or not needed <= cols:
-        return "SELECT NULL::VARCHAR AS case_type, NULL::VARCHAR AS code WHERE false"
+    if cols is None:
+        raise StoreError(
+            "release has no tblLookupCourtDecision table: cannot tell venue changes, "
+            "transfers and administrative closures from completions (OTHER_COMP)"
+        )
+    missing = sorted(_COURT_DECISION_COLUMNS - cols)
+    if missing:
+        raise StoreError(f"tblLookupCourtDecision lacks column(s) {', '.join(missing)}")
     active = "blnactive DESC NULLS LAST, " if "blnactive" in cols else ""
     return (
         'SELECT strcasetype AS case_type, strdeccode AS code FROM "tblLookupCourtDecision" '
         "WHERE strdectype = 'O' GROUP BY strcasetype, strdeccode "
         f"HAVING regexp_matches(lower(first(strdecdescription ORDER BY {active}"
-        f"strdecdescription)), '{VENUE_OR_TRANSFER_PATTERN}')"
+        f"strdecdescription)), '{pattern}')"
     )
 
 
@@ -134,17 +155,29 @@ def core_sql(con: duckdb.DuckDBPyConnection, *, keys_unique: bool = False) -> st
     codes = ", ".join(f"'{c}'" for c in FACT_APPLICATION_CODES)
     return f"""
 WITH
-venue AS ({_venue_cte(con)}),
+venue AS ({_other_comp_cte(con, VENUE_OR_TRANSFER_PATTERN)}),
+closure AS ({_other_comp_cte(con, ADMIN_CLOSURE_PATTERN)}),
 proc0 AS (
     SELECT {_PROC_COLUMNS} FROM "B_TblProceeding"
     {_first_per_key(con, "B_TblProceeding", "idnproceeding", keys_unique)}
 ),
+newest AS (
+    -- the case's newest proceeding record (IDNPROCEEDING is assigned in creation order)
+    SELECT idncase, max(idnproceeding) AS newest FROM proc0 GROUP BY idncase
+),
 completing AS (
-    -- a proceeding completes the case unless its only completion is a venue change/transfer
+    -- a proceeding completes the case unless its only completion is a venue change or
+    -- transfer, or an administrative closure after which the case was placed back on the
+    -- docket (a later proceeding of the same case exists)
     SELECT p.*,
-        p.comp_date IS NOT NULL AND NOT (p.dec_code IS NULL AND v.code IS NOT NULL) AS completes
+        p.comp_date IS NOT NULL
+        AND NOT (p.dec_code IS NULL AND v.code IS NOT NULL)
+        AND NOT (p.dec_code IS NULL AND c.code IS NOT NULL AND n.newest > p.idnproceeding)
+        AS completes
     FROM proc0 p
     LEFT JOIN venue v ON v.case_type = p.case_type AND v.code = p.other_comp
+    LEFT JOIN closure c ON c.case_type = p.case_type AND c.code = p.other_comp
+    LEFT JOIN newest n ON n.idncase = p.idncase
 ),
 proc AS (
     -- the initial completion: the case's first completing proceeding (a window: at full

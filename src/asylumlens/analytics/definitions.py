@@ -3,8 +3,9 @@
 A definition says which asylum (ASYL) decisions it counts and how: the decision codes that
 are grants, denials and "others" (others sit in the denominator but are not grants), the
 case types in scope, and whether only a case's initial completion counts. Rates differ
-sharply between definitions (China FY2021: 50% under ``eoir``, 81.1% under ``trac``), so
-every result names the definition it used. ``docs/methodology.md`` has a section per
+sharply between definitions (China FY2021, 763 grants, 178 denials and 592 others: 50%
+under ``eoir``; 81.1% under ``trac`` if none of the others is a CAT grant, L), so every
+result names the definition and the counting unit it used. ``docs/methodology.md`` has a section per
 definition; a test keeps the two in step.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Final, Literal
 
 from asylumlens.errors import QueryError
 from asylumlens.layout import APPLICATION_DECISIONS
@@ -26,34 +27,59 @@ CASE_PRIORITY: Final[tuple[str, ...]] = (
 )  # fmt: skip
 """Same-day tie order when one decision per case is kept (deportationdata's order)."""
 
-UNITS: Final = ("application", "case")
-"""Counting units: every decided application, or one decision per case."""
+UNITS: Final = ("application", "case", "proceeding")
+"""Counting units: every decided application; one decision per case; one per proceeding."""
+
+Unit = Literal["application", "proceeding", "case"]
+DroppedGrants = Literal["others", "excluded"]
 
 
 @dataclass(frozen=True)
 class Definition:
     """How one named grant rate counts ASYL decisions.
 
-    ``other_relief`` splits denials into "denied, but withholding (ASYW) or CAT (WCAT)
-    granted in the same proceeding" and "denied".
+    ``other_relief`` splits asylum refusals into "asylum refused, but withholding (ASYW)
+    or CAT (WCAT) granted in the same proceeding, or CAT granted on the asylum row itself
+    (``other_relief_codes``, i.e. L)" and "denied".
+
+    ``unit`` is the publisher's own counting unit, used when a caller gives none;
+    ``dropped_grants`` says where a default grant code goes when a caller narrows the
+    grant set: into ``others`` (EOIR: the denominator is unchanged) or out of the count
+    (TRAC counts only grants and denials).
     """
 
     name: str
     title: str
     summary: str
+    unit: Unit
+    unit_reason: str
     grant_codes: tuple[str, ...] = DEFAULT_GRANT_CODES
     denial_codes: tuple[str, ...] = ("D",)
     other_codes: tuple[str, ...] = ()
+    other_relief_codes: tuple[str, ...] = ()
     case_types: tuple[str, ...] | None = None
     initial_only: bool = False
     other_relief: bool = False
+    dropped_grants: DroppedGrants = "others"
 
     @property
     def counted_codes(self) -> tuple[str, ...]:
-        return self.grant_codes + self.denial_codes + self.other_codes
+        return self.grant_codes + self.denial_codes + self.other_relief_codes + self.other_codes
+
+    @property
+    def refusal_codes(self) -> tuple[str, ...]:
+        """Codes that refuse asylum: denials, and (other relief) CAT granted instead."""
+        return self.denial_codes + self.other_relief_codes
 
     def with_grant_codes(self, codes: Sequence[str] | None) -> Definition:
-        """This definition with another grant set; a code moved to grants leaves the others."""
+        """This definition with another grant set.
+
+        A code moved into the grants leaves the denials, other relief and others. A default
+        grant code left out of ``codes`` goes where ``dropped_grants`` says: to ``others``
+        under EOIR's definitions (so the denominator is unchanged and only the split
+        between grants and others moves), out of the count under TRAC's (which count only
+        grants and denials; a conditional grant is not a denial).
+        """
         if codes is None:
             return self
         grants = tuple(dict.fromkeys(c.strip() for c in codes if c.strip()))
@@ -63,16 +89,32 @@ class Definition:
         if unknown:
             valid = ", ".join(f"{c} ({d})" for c, d in APPLICATION_DECISIONS.items())
             raise QueryError(f"unknown grant code {unknown[0]!r}; valid APPL_DEC codes: {valid}")
+        dropped = tuple(c for c in self.grant_codes if c not in grants)
+        others = tuple(c for c in self.other_codes if c not in grants)
+        if self.dropped_grants == "others":
+            others = tuple(dict.fromkeys(others + dropped))
         return replace(
             self,
             grant_codes=grants,
             denial_codes=tuple(c for c in self.denial_codes if c not in grants),
-            other_codes=tuple(c for c in self.other_codes if c not in grants),
+            other_relief_codes=tuple(c for c in self.other_relief_codes if c not in grants),
+            other_codes=others,
         )
 
 
 _EOIR_OTHERS: Final = ("A", "L", "M", "O", "W")
 _EOIR_CASE_TYPES: Final = ("RMV", "DEP", "EXC", "AOC")
+
+_EOIR_UNIT_REASON: Final = (
+    "EOIR's tables count 'asylum decisions on affirmative and defensive applications' "
+    "(footnote 2): decisions on applications; with initial completions only, a case has "
+    "one counted proceeding, so only repeated ASYL rows in it differ by unit"
+)
+_TRAC_UNIT_REASON: Final = (
+    "TRAC counts decided cases: 'a case is included where an Immigration Judge records a "
+    "grant or a denial of the asylum application' (judge FAQ); its totals are 'asylum "
+    "decisions' of individuals"
+)
 
 DEFINITIONS: Final[dict[str, Definition]] = {
     d.name: d
@@ -83,8 +125,10 @@ DEFINITIONS: Final[dict[str, Definition]] = {
             summary=(
                 "grants / (grants + denials + others); others = abandonment, grant WCAT, not "
                 "adjudicated, other, withdrawn (A, L, M, O, W); RMV/DEP/EXC/AOC cases; "
-                "initial completions only"
+                "initial completions only; counts applications"
             ),
+            unit="application",
+            unit_reason=_EOIR_UNIT_REASON,
             other_codes=_EOIR_OTHERS,
             case_types=_EOIR_CASE_TYPES,
             initial_only=True,
@@ -96,6 +140,8 @@ DEFINITIONS: Final[dict[str, Definition]] = {
                 "as eoir, with administrative closures (S) also counted in the denominator, "
                 "as in EOIR's FY2018 table"
             ),
+            unit="application",
+            unit_reason=_EOIR_UNIT_REASON,
             other_codes=(*_EOIR_OTHERS, "S"),
             case_types=_EOIR_CASE_TYPES,
             initial_only=True,
@@ -103,16 +149,28 @@ DEFINITIONS: Final[dict[str, Definition]] = {
         Definition(
             name="trac",
             title="TRAC definition",
-            summary="grants / (grants + denials); all case types and completions",
+            summary=(
+                "grants / (grants + denials); a CAT grant on the asylum row (L) refuses "
+                "asylum and counts as a denial; all case types and completions; counts cases"
+            ),
+            unit="case",
+            unit_reason=_TRAC_UNIT_REASON,
+            denial_codes=("D", "L"),
+            dropped_grants="excluded",
         ),
         Definition(
             name="trac_other_relief",
             title="TRAC definition with other relief",
             summary=(
-                "three shares of grants + denials: asylum granted; asylum denied but "
-                "withholding (ASYW) or CAT (WCAT) granted in the same proceeding; denied"
+                "three shares of grants + denials: asylum granted; asylum refused but "
+                "withholding (ASYW) or CAT (WCAT) granted in the same proceeding, or CAT "
+                "granted on the asylum row (L); denied; counts cases"
             ),
+            unit="case",
+            unit_reason=_TRAC_UNIT_REASON,
+            other_relief_codes=("L",),
             other_relief=True,
+            dropped_grants="excluded",
         ),
     )
 }
@@ -127,7 +185,11 @@ def get_definition(name: str, grant_codes: Sequence[str] | None = None) -> Defin
     return definition.with_grant_codes(grant_codes)
 
 
-def check_unit(unit: str) -> str:
-    if unit not in UNITS:
-        raise QueryError(f"unknown unit {unit!r}; valid: {', '.join(UNITS)}")
-    return unit
+def check_unit(unit: str | None, definition: Definition) -> Unit:
+    """``unit``, or the definition's own unit when None."""
+    if unit is None:
+        return definition.unit
+    for known in UNITS:
+        if unit == known:
+            return known
+    raise QueryError(f"unknown unit {unit!r}; valid: {', '.join(UNITS)}")

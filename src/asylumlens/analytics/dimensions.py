@@ -7,10 +7,12 @@ own lookup. Filters match codes exactly, as the release writes them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from asylumlens.analytics.periods import check_year
 from asylumlens.errors import QueryError
 
 Kind = Literal["code", "year", "flag"]
@@ -104,13 +106,37 @@ def _coerce(dim: Dimension, value: FilterValue) -> FilterValue:
             return False
         raise QueryError(f"{dim.name}={value!r} is not a yes/no value; valid: true, false")
     if dim.kind == "year":
-        text = str(value).strip().upper().removeprefix("FY").removeprefix("CY")
-        if not text.isdigit():
-            raise QueryError(f"{dim.name}={value!r} is not a year like 2021 (or FY2021)")
-        return int(text)
+        return _coerce_year(dim, value)
     if isinstance(value, bool):
         raise QueryError(f"{dim.name} takes codes, not {value!r}")
     return str(value)
+
+
+_YEAR_PREFIX: Final = {"fiscal_year": "FY", "calendar_year": "CY"}
+
+
+def _coerce_year(dim: Dimension, value: FilterValue) -> int:
+    """A year filter: ``2021``, or ``FY2021`` for ``fiscal_year`` / ``CY2021`` for
+    ``calendar_year``. The other year's prefix is an error, not silently the same number:
+    FY2021 and CY2021 are different periods."""
+    own = _YEAR_PREFIX[dim.name]
+    example = f"2021 (or {own}2021)"
+    if isinstance(value, bool):
+        raise QueryError(f"{dim.name}={value!r} is not a year like {example}")
+    if isinstance(value, int):
+        return check_year(value, value, dim.name)
+    text = str(value).strip().upper()
+    for name, prefix in _YEAR_PREFIX.items():
+        if name != dim.name and text.startswith(prefix):
+            rest = text[len(prefix) :]
+            raise QueryError(
+                f"{dim.name}={value!r} names a {name.replace('_', ' ')}, not a "
+                f"{dim.name.replace('_', ' ')}; filter {name}={rest}, or {dim.name}={own}{rest}"
+            )
+    digits = text.removeprefix(own)
+    if not re.fullmatch(r"[0-9]{4}", digits, flags=re.ASCII):
+        raise QueryError(f"{dim.name}={value!r} is not a year like {example}")
+    return check_year(int(digits), value, dim.name)
 
 
 def parse_where_strings(items: Iterable[str]) -> dict[str, list[str]]:

@@ -111,8 +111,11 @@ def judges(
     until: str | date | None = None,
     store: StoreArg = None,
     release: ReleaseArg = None,
+    unit: str | None = None,
 ) -> pd.DataFrame:
     """Each judge of ``court``: raw rate with Wilson interval, and the shrunken estimate.
+
+    ``unit`` (application, proceeding or case) defaults to the definition's own.
 
     ``shrunk_rate`` is the judge's posterior mean and ``shrunk_low``/``shrunk_high`` its
     95% equal-tailed interval, averaged over the uncertainty of the court prior.
@@ -128,7 +131,7 @@ def judges(
     if nationality:
         where["nationality"] = nationality
     spec = RatesSpec.build(
-        definition, ("court", "judge"), where, since, until, min_decisions=JUDGE_PERIOD_MIN
+        definition, ("court", "judge"), where, since, until, unit, min_decisions=JUDGE_PERIOD_MIN
     )
     with open_source(store, release) as source:
         df = rates_for(source, spec)

@@ -44,9 +44,10 @@ def mean_of_rates_interval(
 ) -> tuple[float, float, float]:
     """Unweighted mean of several rates and a normal-approximation interval for it.
 
-    Each year's rate counts once, whatever its size (that is what "a 28% average over
-    FY2010-FY2024" means). The variance of the mean is ``sum(p(1-p)/n) / k**2``,
-    treating the years as independent binomials.
+    Each year's rate counts once, whatever its size. The variance of the mean is
+    ``sum(p(1-p)/n) / k**2``, treating the years as fixed and independent binomials: it
+    ignores between-year variation and is zero for a 0/n or n/n year, so ``compare`` uses
+    :func:`mean_of_yearly_rates_interval` instead.
     """
     k = np.asarray(successes, dtype=np.float64)
     n = np.asarray(trials, dtype=np.float64)
@@ -58,3 +59,47 @@ def mean_of_rates_interval(
     se = float(np.sqrt((p * (1.0 - p) / n[keep]).sum()) / keep.sum())
     z = _z(confidence)
     return mean, max(0.0, mean - z * se), min(1.0, mean + z * se)
+
+
+def mean_of_yearly_rates_interval(
+    successes: Any, trials: Any, confidence: float = 0.95
+) -> tuple[float, float, float]:
+    """Unweighted mean of yearly rates, with an interval that admits between-year variation.
+
+    The estimand is the typical yearly rate of the period, the years being treated as
+    draws from a distribution of yearly rates (they differ by more than binomial noise:
+    policy, caseload mix). The standard error is the larger of
+
+    * the spread of the yearly rates, ``s / sqrt(k)`` (``s`` their sample standard
+      deviation), which holds both the between-year variation and each year's sampling
+      noise; and
+    * the within-year binomial floor ``sqrt(sum(v_i)) / k``, with ``v_i`` the Agresti-Coull
+      variance ``p~(1-p~)/(n+z^2)``, ``p~ = (x + z^2/2)/(n + z^2)``, which is never zero, so
+      a year of 0/n or n/n still adds uncertainty (the plain ``p(1-p)/n`` is zero there).
+
+    The interval is ``mean ± t(k-1) · se`` (Student's t over the k years; the normal
+    quantile when k = 1, where the spread is undefined and only the floor applies),
+    clipped to [0, 1]. Years with n = 0 are left out. Returns (mean, low, high).
+    """
+    k = np.asarray(successes, dtype=np.float64)
+    n = np.asarray(trials, dtype=np.float64)
+    keep = n > 0
+    years = int(keep.sum())
+    if years == 0:
+        return (float("nan"), float("nan"), float("nan"))
+    k, n = k[keep], n[keep]
+    p = k / n
+    mean = float(p.mean())
+    z = _z(confidence)
+    z2 = z * z
+    p_tilde = (k + z2 / 2.0) / (n + z2)
+    floor = float(np.sqrt((p_tilde * (1.0 - p_tilde) / (n + z2)).sum()) / years)
+    if years == 1:
+        se, quantile = floor, z
+    else:
+        from scipy import stats  # imported here: scipy is slow to import
+
+        spread = float(p.std(ddof=1) / np.sqrt(years))
+        se = max(spread, floor)
+        quantile = float(stats.t.ppf(1.0 - (1.0 - confidence) / 2.0, years - 1))
+    return mean, max(0.0, mean - quantile * se), min(1.0, mean + quantile * se)

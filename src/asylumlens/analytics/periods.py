@@ -2,6 +2,10 @@
 
 The U.S. federal fiscal year N runs from 1 October of N-1 to 30 September of N, and a
 decision belongs to the fiscal year of its completion date: ``FY = year + (month >= 10)``.
+
+Parsing is strict: ASCII digits only (``²`` or full-width digits are not years), years
+within :data:`YEAR_RANGE`, and a calendar-year prefix is never read as a fiscal year or
+the reverse. Every rejection is a one-line :class:`~asylumlens.errors.QueryError`.
 """
 
 from __future__ import annotations
@@ -13,8 +17,22 @@ from typing import Final
 
 from asylumlens.errors import QueryError
 
-_FY: Final = re.compile(r"^FY(\d{4})$", re.IGNORECASE)
-_FY_RANGE: Final = re.compile(r"^FY(\d{4})\s*(?:-|–|\.\.|:)\s*(?:FY)?(\d{4})$", re.IGNORECASE)
+YEAR_RANGE: Final = (1900, 2100)
+"""Years outside this range are typing mistakes (FY0000), not dates in an EOIR release."""
+
+_FY: Final = re.compile(r"^FY([0-9]{4})$", re.IGNORECASE | re.ASCII)
+_FY_RANGE: Final = re.compile(
+    r"^FY([0-9]{4})\s*(?:-|–|\.\.|:)\s*(?:FY)?([0-9]{4})$", re.IGNORECASE | re.ASCII
+)
+_ISO_DATE: Final = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", re.ASCII)
+
+
+def check_year(year: int, text: object, name: str) -> int:
+    """``year`` when it lies in :data:`YEAR_RANGE`; else a QueryError quoting ``text``."""
+    low, high = YEAR_RANGE
+    if not low <= year <= high:
+        raise QueryError(f"{name}={text!r}: year {year} is outside {low}-{high}")
+    return year
 
 
 def fiscal_year(day: date) -> int:
@@ -30,6 +48,10 @@ def fiscal_year_end(fy: int) -> date:
     return date(fy, 9, 30)
 
 
+def calendar_year_end(year: int) -> date:
+    return date(year, 12, 31)
+
+
 def parse_bound(text: str | date | None, *, end: bool, name: str = "date") -> date | None:
     """``FY2010`` (its first day, or its last when ``end``) or an ISO date; None passes."""
     if text is None or isinstance(text, date):
@@ -38,14 +60,16 @@ def parse_bound(text: str | date | None, *, end: bool, name: str = "date") -> da
     if not value:
         return None
     if m := _FY.match(value):
-        fy = int(m.group(1))
+        fy = check_year(int(m.group(1)), text, name)
         return fiscal_year_end(fy) if end else fiscal_year_start(fy)
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise QueryError(
-            f"{name}={text!r} is not a fiscal year like FY2010 or a date like 2019-10-01"
-        ) from None
+    if _ISO_DATE.match(value):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise QueryError(f"{name}={text!r} is not a real date") from None
+        check_year(day.year, text, name)
+        return day
+    raise QueryError(f"{name}={text!r} is not a fiscal year like FY2010 or a date like 2019-10-01")
 
 
 @dataclass(frozen=True)
@@ -76,10 +100,11 @@ def parse_fiscal_years(text: str, *, name: str = "period") -> FiscalYears:
     """``FY2025`` or ``FY2010-FY2024`` (also ``FY2010..FY2024``)."""
     value = text.strip()
     if m := _FY.match(value):
-        fy = int(m.group(1))
+        fy = check_year(int(m.group(1)), text, name)
         return FiscalYears(fy, fy)
     if m := _FY_RANGE.match(value):
-        first, last = int(m.group(1)), int(m.group(2))
+        first = check_year(int(m.group(1)), text, name)
+        last = check_year(int(m.group(2)), text, name)
         if first > last:
             raise QueryError(f"{name}={text!r} runs backwards; write FY{last}-FY{first}")
         return FiscalYears(first, last)

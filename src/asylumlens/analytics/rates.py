@@ -9,10 +9,17 @@ Order of work, which ``docs/methodology.md`` states as the counting rules:
 
 1. ASYL decisions in the definition's scope (case types, initial completions), matching
    every filter and the date range, whose decision code the definition counts.
-2. With ``unit="case"``: one decision per case among those, the latest by completion date,
-   same-day ties broken by :data:`CASE_PRIORITY`, then the later application record.
+2. The unit (default: the definition's own, :attr:`Definition.unit`). ``application``
+   counts every decision; ``proceeding`` keeps one decision per proceeding and ``case``
+   one per case among those, the latest by completion date, same-day ties broken by
+   :data:`CASE_PRIORITY`, then the later application record. The pick is one window over
+   the selected rows (no second query); ``application`` needs none.
 3. Counts of grants, denials and others per group; ``total`` is the definition's
    denominator.
+
+Every row names what it is: ``partial`` (its period runs past the release's last complete
+day), ``definition``, ``unit``, ``release`` and ``synthetic``, so a row copied out of a CSV
+still says how it was counted and from what.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import pandas as pd
 from asylumlens.analytics.definitions import (
     CASE_PRIORITY,
     Definition,
+    Unit,
     check_unit,
     get_definition,
 )
@@ -40,8 +48,8 @@ from asylumlens.analytics.dimensions import (
     parse_where,
 )
 from asylumlens.analytics.intervals import wilson_interval
-from asylumlens.analytics.periods import parse_bound
-from asylumlens.analytics.source import ReleaseArg, Source, StoreArg, open_source
+from asylumlens.analytics.periods import calendar_year_end, fiscal_year_end, parse_bound
+from asylumlens.analytics.source import Coverage, ReleaseArg, Source, StoreArg, open_source
 from asylumlens.errors import QueryError
 
 JUDGE_PERIOD_MIN: Final = 100
@@ -51,6 +59,9 @@ YEARLY_CELL_MIN: Final = 25
 
 RELIEF_APPLICATION_CODES: Final = ("ASYW", "WCAT")
 COUNT_COLUMNS: Final = ("grants", "denials", "others", "other_relief")
+PROVENANCE_COLUMNS: Final = ("definition", "unit", "release", "synthetic")
+"""Columns on every row saying how it was counted and from what (and ``partial``)."""
+_UNIT_KEY: Final = {"proceeding": "idnproceeding", "case": "idncase"}
 # Outcome classes of a counted decision (small integers: cheaper to compare than text).
 GRANT, DENIAL, OTHER, OTHER_RELIEF = 0, 1, 2, 3
 
@@ -64,7 +75,7 @@ class RatesSpec:
     where: tuple[tuple[str, tuple[FilterValue, ...]], ...] = ()
     start: date | None = None
     end: date | None = None
-    unit: str = "application"
+    unit: Unit = "application"
     min_decisions: int | None = None
 
     @classmethod
@@ -75,7 +86,7 @@ class RatesSpec:
         where: Where | None = None,
         since: str | date | None = None,
         until: str | date | None = None,
-        unit: str = "application",
+        unit: str | None = None,
         grant_codes: Sequence[str] | str | None = None,
         min_decisions: int | None = None,
     ) -> RatesSpec:
@@ -87,13 +98,14 @@ class RatesSpec:
             raise QueryError(f"since ({start}) is after until ({end})")
         if min_decisions is not None and min_decisions < 0:
             raise QueryError("min_decisions must be 0 or more")
+        chosen = get_definition(definition, grant_codes)
         return cls(
-            definition=get_definition(definition, grant_codes),
+            definition=chosen,
             by=parse_by(by),
             where=parse_where(where),
             start=start,
             end=end,
-            unit=check_unit(unit),
+            unit=check_unit(unit, chosen),
             min_decisions=min_decisions,
         )
 
@@ -133,21 +145,23 @@ def selected_decisions(t: Any, spec: RatesSpec) -> Any:
         asyl = asyl.filter(asyl.comp_date >= spec.start)
     if spec.end is not None:
         asyl = asyl.filter(asyl.comp_date <= spec.end)
-    if spec.unit == "case":
+    if spec.unit in _UNIT_KEY:
         priority = asyl.appl_dec.substitute(
             {code: i for i, code in enumerate(CASE_PRIORITY)}, else_=len(CASE_PRIORITY)
         )
         window = ibis.window(
-            group_by=asyl.idncase,
+            group_by=asyl[_UNIT_KEY[spec.unit]],
             order_by=[asyl.comp_date.desc(), priority, asyl.idnproceedingappln.desc()],
         )
         asyl = asyl.mutate(_pick=ibis.row_number().over(window))
         asyl = asyl.filter(asyl._pick == 0).drop("_pick")
-    outcome = ibis.cases(
+    branches = [
         (asyl.appl_dec.isin(d.grant_codes), GRANT),
         (asyl.appl_dec.isin(d.denial_codes), DENIAL),
-        else_=OTHER,
-    )
+    ]
+    if d.other_relief_codes:
+        branches.append((asyl.appl_dec.isin(d.other_relief_codes), OTHER_RELIEF))
+    outcome = ibis.cases(*branches, else_=OTHER)
     asyl = asyl.mutate(outcome=outcome)
     if d.other_relief:
         relief = (
@@ -201,8 +215,27 @@ def counts_expr(t: Any, spec: RatesSpec) -> Any:
     return grouped.select(*group_columns(spec.by), *metrics).order_by(list(spec.by))
 
 
-def finish(counts: pd.DataFrame, spec: RatesSpec) -> pd.DataFrame:
-    """Counts -> the public row shape: totals, rates, Wilson intervals, threshold flags."""
+def partial_flags(frame: pd.DataFrame, spec: RatesSpec, coverage: Coverage) -> pd.Series:
+    """Per row: does its period run past the release's last complete day?
+
+    A fiscal-year row ends on 30 September, a calendar-year row on 31 December, a row with
+    both on the earlier of the two; ``until`` cuts every row's end. A row without a year
+    dimension covers the whole date range, so it is partial when ``until`` is open or
+    later than the last complete day: its counts will still grow.
+    """
+    ends = pd.Series([spec.end or date.max] * len(frame), index=frame.index, dtype=object)
+    if "fiscal_year" in spec.by:
+        fy_end = frame["fiscal_year"].map(lambda y: fiscal_year_end(int(y)))
+        ends = pd.Series([min(a, b) for a, b in zip(ends, fy_end, strict=True)], index=ends.index)
+    if "calendar_year" in spec.by:
+        cy_end = frame["calendar_year"].map(lambda y: calendar_year_end(int(y)))
+        ends = pd.Series([min(a, b) for a, b in zip(ends, cy_end, strict=True)], index=ends.index)
+    return pd.Series([not coverage.covers(e) for e in ends], index=frame.index, dtype=bool)
+
+
+def finish(counts: pd.DataFrame, spec: RatesSpec, coverage: Coverage | None = None) -> pd.DataFrame:
+    """Counts -> the public row shape: totals, rates, Wilson intervals, threshold and
+    partial-period flags."""
     df = counts.copy()
     for col in COUNT_COLUMNS:
         df[col] = df[col].fillna(0).astype("int64")
@@ -226,6 +259,8 @@ def finish(counts: pd.DataFrame, spec: RatesSpec) -> pd.DataFrame:
         out["other_relief_rate"] = (df["other_relief"] / total).astype("float64")
         out["denial_rate"] = (df["denials"] / total).astype("float64")
     out["below_threshold"] = (total < spec.threshold).astype(bool)
+    if coverage is not None:
+        out["partial"] = partial_flags(out, spec, coverage)
     return out
 
 
@@ -263,12 +298,18 @@ def check_where_values(source: Source, spec: RatesSpec) -> None:
 
 
 def attach_attrs(df: pd.DataFrame, source: Source, spec: RatesSpec) -> pd.DataFrame:
+    """Provenance on every row (:data:`PROVENANCE_COLUMNS`) and in ``df.attrs``."""
+    df["definition"] = spec.definition.name
+    df["unit"] = spec.unit
+    df["release"] = source.release.id
+    df["synthetic"] = bool(source.release.synthetic)
     df.attrs.update(source.attrs)
     df.attrs.update(
         {
             "definition": spec.definition.name,
             "definition_title": spec.definition.title,
             "unit": spec.unit,
+            "unit_is_default": spec.unit == spec.definition.unit,
             "grant_codes": list(spec.definition.grant_codes),
             "by": list(spec.by),
             "where": {n: [v for v in vals] for n, vals in spec.where},
@@ -284,7 +325,7 @@ def rates_for(source: Source, spec: RatesSpec) -> pd.DataFrame:
     """Run ``spec`` on an open source; raise QueryError when nothing matches."""
     check_where_values(source, spec)
     counts = source.run_cached(("counts", spec), lambda t: counts_expr(t, spec))
-    df = finish(counts, spec)
+    df = finish(counts, spec, source.coverage)
     if df.empty:
         raise QueryError(
             f"no asylum decisions match ({describe(spec)}) in release {source.release.id}"
@@ -298,7 +339,7 @@ def rates(
     where: Where | None = None,
     since: str | date | None = None,
     until: str | date | None = None,
-    unit: str = "application",
+    unit: str | None = None,
     grant_codes: Sequence[str] | str | None = None,
     min_decisions: int | None = None,
     store: StoreArg = None,
@@ -306,10 +347,16 @@ def rates(
 ) -> pd.DataFrame:
     """Asylum grant rates by ``by`` under ``definition``, one row per group.
 
+    ``unit`` is ``application``, ``proceeding`` or ``case``; None (the default) uses the
+    definition's own unit (``eoir``: application; ``trac``: case; see
+    ``docs/methodology.md``).
+
     Columns: each dimension and its ``<dimension>_name`` label, ``grants``, ``denials``,
     ``others``, ``total`` (the definition's denominator), ``rate`` (a fraction),
-    ``ci_low``/``ci_high`` (95% Wilson) and ``below_threshold``. ``df.attrs`` carries the
-    release id, the ``synthetic`` flag and every parameter as applied.
+    ``ci_low``/``ci_high`` (95% Wilson), ``below_threshold``, ``partial`` (the row's period
+    runs past the release's last complete day), and on every row ``definition``, ``unit``,
+    ``release`` and ``synthetic``. ``df.attrs`` carries the same provenance, the release's
+    ``last_complete_day`` and every parameter as applied.
     """
     spec = RatesSpec.build(definition, by, where, since, until, unit, grant_codes, min_decisions)
     with open_source(store, release) as source:

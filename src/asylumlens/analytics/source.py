@@ -8,6 +8,10 @@ a new manifest, which invalidates the cached connection.
 
 A release without ``decisions.parquet`` (one ingested before the fact table existed)
 gets the table built in memory on first use.
+
+Each open release also knows how far its data reaches (:class:`Coverage`): the latest
+completion date in its fact table, and the last day whose decisions are all in it. Years
+ending after that day are partial, and every output says so.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +44,50 @@ _compiled: OrderedDict[tuple[tuple[str, int], Hashable], str] = OrderedDict()
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """How far a release's data reaches.
+
+    ``data_through`` is the latest completion date of any decision in the fact table.
+    ``last_complete_day`` is the last day all of whose decisions the release can hold: the
+    day before the release date (EOIR extracts the data on that date; the day itself may be
+    cut mid-way), but never after ``data_through`` (a release whose newest decision is
+    older than its date is stale, and the missing weeks are not "complete"). Without a
+    release date it is ``data_through``. The release date comes first because a single
+    mis-keyed future completion date would otherwise make an unfinished year look whole.
+    """
+
+    release_date: date | None
+    data_through: date | None
+
+    @property
+    def last_complete_day(self) -> date | None:
+        if self.release_date is None:
+            return self.data_through
+        day_before = self.release_date - timedelta(days=1)
+        if self.data_through is None:
+            return day_before
+        return min(day_before, self.data_through)
+
+    @property
+    def basis(self) -> str:
+        """Which of the two dates set :attr:`last_complete_day` (for the docs and outputs)."""
+        last = self.last_complete_day
+        if last is None:
+            return "no decisions"
+        if self.release_date is not None and last == self.release_date - timedelta(days=1):
+            return "the day before the release date"
+        return "the latest completion date"
+
+    def covers(self, day: date) -> bool:
+        """Whether every decision up to ``day`` is in the release."""
+        last = self.last_complete_day
+        return last is not None and day <= last
+
+
+_coverage: dict[tuple[str, int], date | None] = {}
+
+
+@dataclass(frozen=True)
 class Source:
     """An open release: its ``decisions`` table as Ibis, and the release's provenance."""
 
@@ -48,12 +97,21 @@ class Source:
     key: tuple[str, int]
 
     @property
+    def coverage(self) -> Coverage:
+        return Coverage(self.release.release_date, _coverage.get(self.key))
+
+    @property
     def attrs(self) -> dict[str, Any]:
         info = self.release.info
+        cover = self.coverage
+        last = cover.last_complete_day
         return {
             "release": self.release.id,
             "release_date": info.get("date"),
             "synthetic": self.release.synthetic,
+            "data_through": cover.data_through.isoformat() if cover.data_through else None,
+            "last_complete_day": last.isoformat() if last else None,
+            "last_complete_day_basis": cover.basis,
         }
 
     def run(self, expr: Any) -> pd.DataFrame:
@@ -100,12 +158,15 @@ def _base_connection(rel: Release, key: tuple[str, int]) -> duckdb.DuckDBPyConne
         if con is None:
             for old in [k for k in _connections if k[0] == key[0]]:
                 _connections.pop(old).close()
+                _coverage.pop(old, None)
             con = rel.connect()
             has_facts = con.execute(
                 "SELECT count(*) FROM duckdb_views() WHERE view_name = 'decisions'"
             ).fetchone()
             if not has_facts or not has_facts[0]:
                 con.execute(f"CREATE TABLE decisions AS {decisions_sql(con)}")
+            latest = con.execute("SELECT max(comp_date) FROM decisions").fetchone()
+            _coverage[key] = latest[0] if latest else None
             _connections[key] = con
         return con
 

@@ -28,9 +28,11 @@ from asylumlens.web.params import (
     PageDep,
     PeriodQuery,
     RatesQueryDep,
+    UnitQuery,
     WhereQuery,
     check_definition,
     check_period,
+    check_unit,
     parse_where,
 )
 from asylumlens.web.queries import RatesQuery
@@ -45,7 +47,7 @@ CSV_AND_JSON: Final[dict[int | str, dict[str, Any]]] = {
     304: {"description": "Not modified: the ETag sent in If-None-Match is current."},
 }
 
-COMPARE_RE: Final = re.compile(r"^FY\d{4}(-FY\d{4})?$")
+COMPARE_RE: Final = re.compile(r"^FY[0-9]{4}(-FY[0-9]{4})?$", re.ASCII)
 
 
 class TableModel(BaseModel):
@@ -146,9 +148,13 @@ def compare(
     ] = None,
     definition: DefinitionQuery = "eoir",
     where: WhereQuery = [],  # noqa: B006
+    unit: UnitQuery = None,
 ) -> Response:
-    """`asylumlens.compare`: the period's rate, the baseline's pooled and mean yearly rates."""
+    """`asylumlens.compare`: the period's rate, the baseline's pooled and mean yearly rates,
+    with counts, thin/missing/partial years, and on every row the definition, unit,
+    release and synthetic flag."""
     check_definition(definition)
+    unit = check_unit(unit)
     filters = parse_where(where)
     for name, value in (("period", period), ("baseline", baseline)):
         if value is not None and not COMPARE_RE.match(value):
@@ -162,11 +168,12 @@ def compare(
             )
         period = period or defaults[0]
         baseline = baseline or defaults[1]
-    frame = state.queries.compare(period, baseline, definition, filters)
+    frame = state.queries.compare(period, baseline, definition, filters, unit)
     query = {
         "period": period,
         "baseline": baseline,
         "definition": definition,
+        "unit": frame.attrs.get("unit", unit),
         "where": {d: list(c) for d, c in filters},
     }
     return respond(request, state, fmt, frame.columns, frame.rows, page, query)
@@ -197,24 +204,29 @@ def judges(
     definition: DefinitionQuery = "trac",
     since: PeriodQuery = None,
     until: PeriodQuery = None,
+    unit: UnitQuery = None,
 ) -> Response:
     """With `court`: `asylumlens.judges` (raw rate, shrunken estimate and interval per
     judge). Without: every judge's raw rate (`asylumlens.rates` by judge)."""
     check_definition(definition)
     since, until = check_period("since", since), check_period("until", until)
+    unit = check_unit(unit)
     query: dict[str, Any] = {
         "court": court,
         "nationality": nationality,
         "definition": definition,
         "since": since,
         "until": until,
+        "unit": unit,
     }
     if court:
         entity = find(state.queries, "courts", court)
-        frame = state.queries.judges(entity.code, nationality, definition, since, until)
+        frame = state.queries.judges(entity.code, nationality, definition, since, until, unit)
         return respond(request, state, fmt, frame.columns, frame.rows, page, query)
     where = (("nationality", (nationality,)),) if nationality else ()
-    q = RatesQuery(definition=definition, by=("judge",), where=where, since=since, until=until)
+    q = RatesQuery(
+        definition=definition, by=("judge",), where=where, since=since, until=until, unit=unit
+    )
     frame = state.queries.rates(q)
     return respond(request, state, fmt, frame.columns, frame.rows, page, query)
 

@@ -35,7 +35,7 @@ DIMENSIONS: Final[tuple[str, ...]] = tuple(analytics.DIMENSIONS)
 DEFINITIONS: Final[tuple[str, ...]] = tuple(analytics.DEFINITIONS)
 UNITS: Final[tuple[str, ...]] = tuple(analytics.UNITS)
 
-PERIOD_RE: Final = re.compile(r"^(FY\d{4}|\d{4}-\d{2}-\d{2})$")
+PERIOD_RE: Final = re.compile(r"^(FY[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2})$", re.ASCII)
 DEFAULT_SIZE: Final = 1000
 MAX_SIZE: Final = 10_000
 
@@ -130,6 +130,25 @@ WhereQuery = Annotated[
 PeriodQuery = Annotated[
     str | None, Query(description="Fiscal year like FY2010, or an ISO date like 2019-10-01.")
 ]
+UnitQuery = Annotated[
+    str | None,
+    Query(
+        description=(
+            "Counting unit: application (every decision), case or proceeding (one decision "
+            "each). Default: the definition's own (eoir: application; trac: case)."
+        ),
+        json_schema_extra={"enum": list(UNITS)},
+    ),
+]
+
+
+def check_unit(value: str | None) -> str | None:
+    """A known unit, or None (empty too) for the definition's own."""
+    if value is None or value == "":
+        return None
+    if value not in UNITS:
+        raise bad_params(f"unknown unit {value!r}; valid: {_valid(UNITS)}")
+    return value
 
 
 def rates_query(
@@ -138,9 +157,7 @@ def rates_query(
     where: WhereQuery = [],  # noqa: B006 - FastAPI copies defaults per request
     since: PeriodQuery = None,
     until: PeriodQuery = None,
-    unit: Annotated[
-        str, Query(description="Counting unit.", json_schema_extra={"enum": list(UNITS)})
-    ] = "application",
+    unit: UnitQuery = None,
     grant_codes: Annotated[
         str | None,
         Query(
@@ -158,15 +175,13 @@ def rates_query(
     ] = None,
 ) -> RatesQuery:
     """The parameters of ``asylumlens rates``, validated."""
-    if unit not in UNITS:
-        raise bad_params(f"unknown unit {unit!r}; valid: {_valid(UNITS)}")
     return RatesQuery(
         definition=check_definition(definition),
         by=parse_by(by),
         where=parse_where(where),
         since=check_period("since", since),
         until=check_period("until", until),
-        unit=unit,
+        unit=check_unit(unit),
         grant_codes=parse_codes(grant_codes),
         min_decisions=None if min_decisions == "" else min_decisions,
     )

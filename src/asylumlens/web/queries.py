@@ -71,7 +71,7 @@ class RatesQuery:
     where: Where = ()
     since: str | None = None
     until: str | None = None
-    unit: str = "application"
+    unit: str | None = None
     grant_codes: tuple[str, ...] | None = None
     min_decisions: int | None = None
 
@@ -139,19 +139,22 @@ class Queries:
 
         return self._memo.get(("codes", dimension), compute)
 
-    def compare(self, period: str, baseline: str, definition: str, where: Where) -> Frame:
+    def compare(
+        self, period: str, baseline: str, definition: str, where: Where, unit: str | None = None
+    ) -> Frame:
         def compute() -> Frame:
             df = analytics.compare(
                 period=period,
                 baseline=baseline,
                 definition=definition,
                 where=where_mapping(where),
+                unit=unit,
                 store=self.store,
                 release=self.release.id,
             )
             return Frame.from_pandas(df)
 
-        return self._memo.get(("compare", period, baseline, definition, where), compute)
+        return self._memo.get(("compare", period, baseline, definition, where, unit), compute)
 
     def judges(
         self,
@@ -160,6 +163,7 @@ class Queries:
         definition: str,
         since: str | None,
         until: str | None,
+        unit: str | None = None,
     ) -> Frame:
         def compute() -> Frame:
             df = analytics.judges(
@@ -168,9 +172,11 @@ class Queries:
                 definition=definition,
                 since=since,
                 until=until,
+                unit=unit,
                 store=self.store,
                 release=self.release.id,
             )
             return Frame.from_pandas(df)
 
-        return self._memo.get(("judges", court, nationality, definition, since, until), compute)
+        key = ("judges", court, nationality, definition, since, until, unit)
+        return self._memo.get(key, compute)
