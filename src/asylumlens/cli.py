@@ -225,11 +225,19 @@ def ingest(
         typer.Argument(help="The release: EOIR Case Data.zip, or a folder holding its tables."),
     ],
     store: StoreOption = None,
+    allow_count_mismatch: Annotated[
+        bool,
+        typer.Option(
+            "--allow-count-mismatch",
+            help="Ingest even if a table's line count disagrees with the release's Count.txt.",
+        ),
+    ] = False,
 ) -> None:
     """Load a release into the store: every line loaded, repaired or quarantined, counted.
 
     The release becomes visible only when complete; a failure leaves the store as it was.
-    Ingesting the same release again changes nothing.
+    Ingesting the same release again changes nothing. Files that are no table of the
+    EOIR layout are listed as warnings and not read.
     """
     from asylumlens.pipeline import ingest_release
     from asylumlens.store import Store
@@ -237,8 +245,17 @@ def ingest(
 
     target = Store.resolve(store)
     with ingest_progress(err_console) as progress:
-        outcome = ingest_release(path, target, progress=progress)
+        outcome = ingest_release(
+            path, target, progress=progress, allow_count_mismatch=allow_count_mismatch
+        )
     info = outcome.manifest["release"]
+    for skipped in info.get("ignored", []) if outcome.status == "ingested" else []:
+        err_console.print(
+            f"warning: {skipped['path']}: {skipped['reason']}; not read",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     totals = outcome.manifest["totals"]
     label = " [SYNTHETIC]" if info.get("synthetic") else ""
     if outcome.status == "unchanged":
