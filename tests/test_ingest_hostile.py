@@ -187,6 +187,22 @@ def test_odd_member_names_are_ignored_with_a_record(release: Path, store: Path, 
     assert set(outcome.release.table_stems()) <= set(RELEASE_TABLES)
 
 
+def test_a_symbolic_link_in_a_folder_release_is_not_followed(
+    release: Path, store: Path, tmp_path: Path
+) -> None:
+    """A link named as a table (pointing anywhere: another file, a device) is not read."""
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_bytes(b"idnSex\tstrcode\n1\tZ\n")
+    sex = release / "Lookup" / "tblLookupSex.csv"
+    sex.unlink()
+    sex.symlink_to(outside)
+    outcome = ingest_release(release, Store(store))
+    assert outcome.release.info["ignored"] == [
+        {"path": "Lookup/tblLookupSex.csv", "reason": "a symbolic link; not followed"}
+    ]
+    assert "tblLookupSex" not in outcome.manifest["tables"]
+
+
 def test_zip_member_names_that_climb_or_hold_sql_are_ignored(
     release: Path, store: Path, tmp_path: Path
 ) -> None:
@@ -206,6 +222,18 @@ def test_zip_member_names_that_climb_or_hold_sql_are_ignored(
     rel = Store(store).release("2026-11-01")
     assert len(rel.info["ignored"]) == 3
     assert not list(tmp_path.rglob("PWNED*")) and not list(tmp_path.rglob("escape.csv"))
+
+
+def test_files_not_read_are_listed_to_a_bound_and_counted(
+    release: Path, store: Path, tmp_path: Path
+) -> None:
+    junk = {f"EOIR Case Data 2026-1101/junk/{i}.txt": b"" for i in range(1005)}
+    target = zip_folder(release, tmp_path / "EOIR Case Data.zip", junk)
+    proc = run_cli("ingest", str(target), "--store", str(store))
+    assert proc.returncode == 0, proc.stderr
+    info = Store(store).release("2026-11-01").info
+    assert len(info["ignored"]) == 1000 and info["ignored_total"] == 1005
+    assert "warning: 5 more files not read" in proc.stderr
 
 
 # --- one file per table -------------------------------------------------------------------

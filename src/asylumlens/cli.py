@@ -249,13 +249,13 @@ def ingest(
             path, target, progress=progress, allow_count_mismatch=allow_count_mismatch
         )
     info = outcome.manifest["release"]
-    for skipped in info.get("ignored", []) if outcome.status == "ingested" else []:
-        err_console.print(
-            f"warning: {skipped['path']}: {skipped['reason']}; not read",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
+    if outcome.status == "ingested":
+        listed = info.get("ignored", [])
+        warnings = [f"{s['path']}: {s['reason']}; not read" for s in listed]
+        if info.get("ignored_total", 0) > len(listed):
+            warnings.append(f"{info['ignored_total'] - len(listed):,} more files not read")
+        for warning in warnings:
+            err_console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     totals = outcome.manifest["totals"]
     label = " [SYNTHETIC]" if info.get("synthetic") else ""
     if outcome.status == "unchanged":

@@ -22,8 +22,8 @@ from asylumlens.ingest.normalise import MAX_HEADER_BYTES, decode_cp1252
 
 SAMPLE_LINES: Final = 1000
 """Data lines sampled from the start of a table for the header check."""
-SAMPLE_BYTES: Final = 4 << 20
-"""At most this many bytes (4 MiB) are read for the sample."""
+SAMPLE_BYTES: Final = 1 << 20
+"""At most this many bytes (1 MiB: hundreds of lines even of EOIR's widest tables) are read."""
 MIN_AGREEING: Final = 10
 """A dominant field count shared by fewer sampled lines than this proves nothing (a tiny
 table of a few odd rows is a matter for the rows, not the header)."""

@@ -805,6 +805,7 @@ def stage_release(
             "synthetic_note": source.synthetic_note,
             "count_txt": bool(source.count_txt),
             "ignored": source.ignored,
+            "ignored_total": source.ignored_total,
             "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "asylumlens_version": __version__,
             "duration_s": round(time.monotonic() - started, 3),

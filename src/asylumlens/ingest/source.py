@@ -58,6 +58,9 @@ MAX_NOTE_BYTES: Final = 1 << 20
 """The largest ``Count.txt`` or ``SYNTHETIC.txt`` read (1 MiB; the real Count.txt is < 2 KB)."""
 
 NOT_A_TABLE = "not a table of the EOIR layout"
+MAX_LISTED_IGNORED: Final = 1000
+"""Files not read are listed up to this many (a hostile zip may hold millions); the manifest
+gives their total (``ignored_total``)."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,9 @@ class ReleaseSource:
     release_date: date | None
     folder_name: str | None
     ignored: list[dict[str, str]] = field(default_factory=list)
-    """Files of the release that are no table (path relative to the release, reason)."""
+    """Files of the release that are no table (path relative to the release, reason), the
+    first :data:`MAX_LISTED_IGNORED` of them."""
+    ignored_total: int = 0
 
     @property
     def release_id(self) -> str:
@@ -351,7 +356,8 @@ def open_release(path: Path) -> ReleaseSource:
         synthetic_note=marker_text,
         release_date=release_date,
         folder_name=folder_name,
-        ignored=ignored,
+        ignored=ignored[:MAX_LISTED_IGNORED],
+        ignored_total=len(ignored),
     )
 
 
