@@ -220,6 +220,32 @@ def _case_row(key: str, entry: str = "") -> list[str]:
     return row
 
 
+def _row(stem: str, **values: str) -> list[str]:
+    keys = TABLES[stem].keys
+    row = [""] * len(keys)
+    for key, value in values.items():
+        row[keys.index(key)] = value
+    return row
+
+
+def _tiny_tables() -> dict[str, list[list[str]]]:
+    """One case, one proceeding, one application: the core tables a release needs, each
+    with a row that loads (ingest refuses a release whose core table loads nothing)."""
+    return {
+        "A_TblCase": [_case_row("1")],
+        "B_TblProceeding": [_row("B_TblProceeding", idnproceeding="1", idncase="1")],
+        "tbl_Court_Appln": [
+            _row("tbl_Court_Appln", idnproceedingappln="1", idnproceeding="1", idncase="1")
+        ],
+    }
+
+
+def _rewrite(release: Path, path: Path, lines: list[bytes]) -> None:
+    """Rewrite a table of ``release``; its Count.txt no longer applies, so it goes."""
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    (release / "Count.txt").unlink(missing_ok=True)
+
+
 @settings(
     max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -242,7 +268,7 @@ def test_every_rejected_row_is_traced_to_its_line(
     release = write_release(
         root,
         date(2026, 1, 1),
-        {"A_TblCase": [_case_row("1")], "B_TblProceeding": [], "tbl_Court_Appln": []},
+        _tiny_tables(),
         synthetic_note="trace test",
     )
     path = next(release.rglob("A_TblCase.csv"))
@@ -265,7 +291,9 @@ def test_every_rejected_row_is_traced_to_its_line(
             row = ""
             want[len(lines) + 1] = "blank_line"
         lines.append(row.encode())
-    path.write_bytes(b"\n".join(lines) + b"\n")
+    # as many good rows again after them: a core table must mostly load
+    lines += ["\t".join(_case_row(str(1000 + i))).encode() for i in range(len(layout) + 1)]
+    _rewrite(release, path, lines)
     outcome = ingest_release(release, Store(root / "store"))
     got = dict(
         outcome.release.connect()
@@ -285,7 +313,7 @@ def test_keyless_table_repairs_are_traced_by_position(tmp_path: Path) -> None:
     release = write_release(
         tmp_path / "rel",
         date(2026, 1, 1),
-        {"A_TblCase": [_case_row("1")], "B_TblProceeding": [], "tbl_Court_Appln": []},
+        _tiny_tables(),
         synthetic_note="keyless test",
     )
     folder = next(release.rglob("A_TblCase.csv")).parent
@@ -300,12 +328,13 @@ def test_keyless_table_repairs_are_traced_by_position(tmp_path: Path) -> None:
         b"F\tplain\t",
         b"G\tlast \t",
     ]
-    (folder / "tblExtraCodes.csv").write_bytes(b"\n".join(body) + b"\n")
+    # a table the layout knows by name only, typed by EOIR's naming habits
+    (folder / "tbl_CasePriorityHistory.csv").write_bytes(b"\n".join(body) + b"\n")
     outcome = ingest_release(release, Store(tmp_path / "store"))
     con = outcome.release.connect()
     repairs = sorted(
         con.execute(
-            'SELECT line, kind, "column" FROM repairs WHERE "table" = \'tblExtraCodes\''
+            'SELECT line, kind, "column" FROM repairs WHERE "table" = \'tbl_CasePriorityHistory\''
         ).fetchall()
     )
     assert repairs == [
@@ -315,10 +344,12 @@ def test_keyless_table_repairs_are_traced_by_position(tmp_path: Path) -> None:
         (9, "trimmed", "name"),
     ]
     rejects = con.execute(
-        "SELECT line, reason FROM rejects WHERE \"table\" = 'tblExtraCodes' ORDER BY line"
+        "SELECT line, reason FROM rejects WHERE \"table\" = 'tbl_CasePriorityHistory' ORDER BY line"
     ).fetchall()
     assert rejects == [(3, "blank_line"), (4, "field_count")]
-    rows = con.execute("SELECT code, name, x_date FROM tblExtraCodes ORDER BY code").fetchall()
+    rows = con.execute(
+        "SELECT code, name, x_date FROM tbl_CasePriorityHistory ORDER BY code"
+    ).fetchall()
     assert rows == [
         ("A", "plain", date(2001, 1, 1)),
         ("C", "café", None),
@@ -339,7 +370,7 @@ def test_an_earlier_side_line_wins_its_key_over_a_main_row(tmp_path: Path) -> No
     release = write_release(
         tmp_path / "rel",
         date(2026, 1, 1),
-        {"A_TblCase": [_case_row("1")], "B_TblProceeding": [], "tbl_Court_Appln": []},
+        _tiny_tables(),
         synthetic_note="key race test",
     )
     path = next(release.rglob("A_TblCase.csv"))
@@ -348,7 +379,7 @@ def test_an_earlier_side_line_wins_its_key_over_a_main_row(tmp_path: Path) -> No
     first[0] = "5\x00"
     lines.append("\t".join(first).encode())  # line 3: side (NUL), key 5
     lines.append("\t".join(_case_row("5", "2009-09-09 00:00:00.000")).encode())  # line 4
-    path.write_bytes(b"\n".join(lines) + b"\n")
+    _rewrite(release, path, lines)
     con = ingest_release(release, Store(tmp_path / "store")).release.connect()
     rejects = con.execute(
         "SELECT line, reason FROM rejects WHERE \"table\" = 'A_TblCase'"

@@ -235,11 +235,19 @@ def ingest(
         typer.Argument(help="The release: EOIR Case Data.zip, or a folder holding its tables."),
     ],
     store: StoreOption = None,
+    allow_count_mismatch: Annotated[
+        bool,
+        typer.Option(
+            "--allow-count-mismatch",
+            help="Ingest even if a table's line count disagrees with the release's Count.txt.",
+        ),
+    ] = False,
 ) -> None:
     """Load a release into the store: every line loaded, repaired or quarantined, counted.
 
     The release becomes visible only when complete; a failure leaves the store as it was.
-    Ingesting the same release again changes nothing.
+    Ingesting the same release again changes nothing. Files that are no table of the
+    EOIR layout are listed as warnings and not read.
     """
     from asylumlens.pipeline import ingest_release
     from asylumlens.store import Store
@@ -247,8 +255,17 @@ def ingest(
 
     target = Store.resolve(store)
     with ingest_progress(err_console) as progress:
-        outcome = ingest_release(path, target, progress=progress)
+        outcome = ingest_release(
+            path, target, progress=progress, allow_count_mismatch=allow_count_mismatch
+        )
     info = outcome.manifest["release"]
+    if outcome.status == "ingested":
+        listed = info.get("ignored", [])
+        warnings = [f"{s['path']}: {s['reason']}; not read" for s in listed]
+        if info.get("ignored_total", 0) > len(listed):
+            warnings.append(f"{info['ignored_total'] - len(listed):,} more files not read")
+        for warning in warnings:
+            err_console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     totals = outcome.manifest["totals"]
     label = " [SYNTHETIC]" if info.get("synthetic") else ""
     if outcome.status == "unchanged":

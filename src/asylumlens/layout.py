@@ -473,6 +473,52 @@ TABLES: Final[dict[str, Table]] = {
 """Every table AsylumLens knows column by column. Other tables found in a release are
 loaded too, typed by the naming conventions in :func:`kind_from_name`."""
 
+# Tables of the release known by name only (NOTES.md sections 1.1, 1.2 and 1.4: the 2026
+# file lists, plus EOIRDB_Schema and tblAction of older releases). They are loaded, typed
+# by EOIR's naming habits (:func:`kind_from_name`), since their columns are not listed here.
+_NAMED_CORE: Final = (
+    "A_TblCaseIdentifier", "B_TblProceedCharges", "tbl_schedule", "tbl_Court_Motions",
+    "D_TblAssociatedBond", "tblAppeal2", "tblAppealFedCourts", "tblThreeMbrReferrals",
+    "tblProBono", "tbl_CasePriorityHistory", "tbl_EOIR_Attorney", "tbl_JuvenileHistory",
+    "tbl_Lead_Rider", "EOIRDB_Schema", "tblAction",
+)  # fmt: skip
+_NAMED_LOOKUPS: Final = (
+    "tblLookupAlienNat", "tblLookupJudgeBaseCity", "tblDecCode", "tblLookup_CasePriority",
+    "tblAdjournmentcodes", "tbllookupCharges", "tblLookup3MbrReferredReason",
+    "tblLookUpAllegationStmt", "tblLookupAppealIssues", "tbllookupAppealType",
+    "tblBarCodeType", "tblLookupBIA", "tblLookupBIADecision", "tblLookup_BIACluster",
+    "tblLookupBIADecisionType", "tblLookupBoardMotions", "tbl_br_DeductCodes",
+    "tbllookupCal_Type", "tblLookupCallup_Reasons", "tblLookUpCaseIdentifier",
+    "tbllookup_Category", "tblLookupClaimedIssue", "tblLookupCommentTypeBoard",
+    "tblLookupComponents", "tblLookupConsultedWith", "tblLookupContactChange",
+    "tblLookupCountry", "tblLookUpDDDecisionTypes", "tblLookupDistrictLocation",
+    "tblLookupFedCourtDecision", "tblLookupFedCourtRemandTo", "tblLookupFeeStatus",
+    "tblLookupFeeType", "tblLookupFiledBy", "tblLookupFiling_Method",
+    "tblLookupFiling_Method_Party", "tblLookupFinalDisposition", "tblLookupHoldReason",
+    "tblLookupHolidays", "tblLookupInTrPr", "tblLookupInTrPrAgenda",
+    "tblLookupInTrPrLangGroup", "tblLookupInmate", "tblInmateHousing",
+    "tblLookup_INS_Clock_Entry_Status", "tblLookUpINSAddress", "tblLookupINSLOC",
+    "tblINSoffice", "tblLookupINSTA", "tblLookupIntrPrLang", "tblLookup_Juvenile",
+    "tblLookupMotionType", "tblLookupNOTICE", "tblLookupOAResponse",
+    "tblLookupOfficeLocation", "tblPanels", "tblLookupPriority", "tblLookupRegion",
+    "tblResponsibleParty", "tbllookupSchedule_Type", "tblLookupService_Method",
+    "tblLookupSpecialIssue", "tblLookupState", "tblTeams", "tblTortureConvID",
+    "tblLookupTranscribers", "tblLookupVote",
+)  # fmt: skip
+
+RELEASE_TABLES: Final[dict[str, str]] = {
+    **{stem: t.folder for stem, t in TABLES.items()},
+    **dict.fromkeys(_NAMED_CORE, "core"),
+    **dict.fromkeys(_NAMED_LOOKUPS, "lookup"),
+}
+"""Every table a release may hold, by its canonical stem -> its folder (``core`` beside
+``A_TblCase``, ``lookup`` in ``Lookup/``). A file whose name is none of these (compared
+case-insensitively) is no table: it is recorded, never read. Store folders and DuckDB view
+names are only ever these stems."""
+
+CORE_TABLES: Final = ("A_TblCase", "B_TblProceeding", "tbl_Court_Appln")
+"""The tables every release must hold, and that must mostly load: the grant rates need them."""
+
 CORE_FOLDER: Final = "EOIR Case Data"
 LOOKUP_FOLDER: Final = "Lookup"
 COUNT_FILE: Final = "Count.txt"

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from asylumlens.errors import ReleaseError
 from asylumlens.ingest.load import IngestProgress, stage_release, write_manifest
 from asylumlens.ingest.source import ReleaseSource, file_sha256, open_release
-from asylumlens.store import Release, Store
+from asylumlens.store import Release, Store, quote_identifier
 
 MEMORY_LIMIT = "3GB"
 """DuckDB's buffer limit for ingest; beyond it DuckDB spills to the staging folder."""
@@ -67,9 +67,17 @@ def _existing(store: Store, release_id: str) -> Release | None:
 
 
 def ingest_release(
-    path: Path, store: Store, *, progress: IngestProgress | None = None
+    path: Path,
+    store: Store,
+    *,
+    progress: IngestProgress | None = None,
+    allow_count_mismatch: bool = False,
 ) -> IngestOutcome:
-    """Ingest the release at ``path`` into ``store``; a failure leaves the store as it was."""
+    """Ingest the release at ``path`` into ``store``; a failure leaves the store as it was.
+
+    A table whose line count disagrees with Count.txt fails the ingest unless
+    ``allow_count_mismatch``.
+    """
     store.recover()
     source = open_release(path)
     release_id = source.release_id
@@ -81,7 +89,12 @@ def ingest_release(
     staging = store.new_staging_dir(release_id)
     try:
         manifest = stage_release(
-            source, staging, source_sha256=quick, progress=progress, memory_limit=MEMORY_LIMIT
+            source,
+            staging,
+            source_sha256=quick,
+            progress=progress,
+            memory_limit=MEMORY_LIMIT,
+            allow_count_mismatch=allow_count_mismatch,
         )
         if not source.is_zip:
             manifest["release"]["source_sha256"] = _content_sha(manifest)
@@ -136,7 +149,7 @@ def write_catalog(release: Release) -> Path:
     con = duckdb.connect(str(tmp))
     try:
         for name, sql in release.view_definitions().items():
-            con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {sql}')
+            con.execute(f"CREATE OR REPLACE VIEW {quote_identifier(name)} AS {sql}")
         con.execute(
             "CREATE OR REPLACE TABLE release_info AS SELECT ? AS manifest",
             [json.dumps(release.manifest)],

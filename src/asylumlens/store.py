@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 
 from asylumlens.errors import StoreError
+from asylumlens.layout import RELEASE_TABLES
 
 DEFAULT_STORE = Path("asylumlens-data")
 STORE_ENV = "ASYLUMLENS_STORE"
@@ -88,13 +89,20 @@ class Release:
         """
         con = duckdb.connect()
         for name, sql in self.view_definitions().items():
-            con.execute(f'CREATE VIEW "{name}" AS {sql}')
+            con.execute(f"CREATE VIEW {quote_identifier(name)} AS {sql}")
         return con
 
     def view_definitions(self) -> dict[str, str]:
-        """View name -> SELECT over this release's Parquet (paths are ours, never user input)."""
+        """View name -> SELECT over this release's Parquet.
+
+        View names are only ever the layout's table stems (``layout.RELEASE_TABLES``) and
+        our three extras: a folder under ``tables/`` with any other name (written by hand,
+        or by a version that took names from the release) is not a view. The paths are
+        quoted as SQL strings.
+        """
         views: dict[str, str] = {}
-        for stem in self.table_stems():
+        present = set(self.table_stems())
+        for stem in sorted(s for s in RELEASE_TABLES if s in present):
             pattern = str(self.table_glob(stem)).replace("'", "''")
             # _repairs stays: it traces value-level repairs. (Releases stored by AsylumLens
             # 0.1 also carry _bad and _raw, empty in loaded rows; they are left out.)
@@ -108,6 +116,11 @@ class Release:
                 quoted = str(file).replace("'", "''")
                 views[extra] = f"SELECT * FROM read_parquet('{quoted}')"
         return views
+
+
+def quote_identifier(name: str) -> str:
+    """``name`` as a quoted SQL identifier (our own names only; quoting is a second guard)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 class Store:

@@ -21,7 +21,10 @@ markers:
   be traced, and summed into the manifest.
 
 Identifiers in the SQL are our own column names (``[a-z0-9_]`` by construction of
-:func:`asylumlens.layout.normalise_name`); no user input reaches this text.
+:func:`asylumlens.layout.normalise_name`); no user input reaches this text. Internal names
+(the parsed value ``_p<i>``, ``_is_bad``, ``_bad``, ``_repairs``, ``_raw``, ``_line``) all
+start with ``_``, which a normalised header name never does (it is stripped of edge
+underscores), so a header column named ``P_0`` or ``_bad`` can never stand in for one.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ SQL_TYPES: dict[Kind, str] = {
 class ColumnCast:
     """SQL for one column, written against three projection levels.
 
-    Level 1 names the trimmed text ``n_<i>``; level 2 the parsed value ``p_<i>``; level 3
+    Level 1 is the source column; level 2 names the parsed value ``_p<i>``; level 3
     the final value, the bad-value condition and the repair conditions. Naming each
     intermediate once lets DuckDB compute trim and parse once per value.
     """
@@ -67,7 +70,7 @@ class ColumnCast:
 
     @property
     def parsed(self) -> str:
-        return f"p_{self.index}"
+        return f"_p{self.index}"
 
     def parse_sql(self) -> str | None:
         t = self.text

@@ -40,12 +40,14 @@ import pyarrow.parquet as pq
 
 from asylumlens.errors import ReleaseError
 from asylumlens.ingest.cast import CSV_TYPES, SQL_TYPES, main_select, typed_select
-from asylumlens.ingest.normalise import SideLine, Survey, decode_cp1252, survey_table
+from asylumlens.ingest.header import read_header
+from asylumlens.ingest.normalise import MAX_LINE_BYTES, SideLine, Survey, survey_table
 from asylumlens.ingest.realign import realign
-from asylumlens.ingest.scan import BLANK
+from asylumlens.ingest.scan import BLANK, LONG
 from asylumlens.ingest.source import ReleaseSource, TableFile
 from asylumlens.layout import (
     CODE_LOOKUPS,
+    CORE_TABLES,
     PARENT_LINKS,
     TABLES,
     Column,
@@ -61,6 +63,15 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "B_TblProceeding": ("idnproceeding", "idncase", "comp_date", "ij_code", "base_city_code"),
     "tbl_Court_Appln": ("idnproceedingappln", "idnproceeding", "idncase", "appl_code", "appl_dec"),
 }
+
+MAX_DAMAGED_SHARE = 0.10
+"""The largest share of a table's lines that may be realigned or quarantined (10%). Real
+releases damage a few lines per million; past this share the table is not what its header
+says (columns shifted, a wrong file), and the ingest fails rather than publish it."""
+DAMAGE_FLOOR = 100
+"""The ceiling applies from this many damaged lines on: a tiny table with a few bad rows
+is reported, not refused. (A core table must still mostly load, see
+:func:`_check_damage`.)"""
 
 REJECT_SCHEMA = pa.schema(
     [
@@ -134,12 +145,6 @@ def _table_columns(
     return columns, layout_cols, notes
 
 
-def _read_header(source: ReleaseSource, stem: str) -> str:
-    with source.open(stem) as fh:
-        raw = fh.readline()
-    return decode_cp1252(raw.replace(b"\x00", b"")).rstrip("\r\n")
-
-
 def _sql_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
@@ -176,12 +181,16 @@ def prepare_table(
     table: TableFile,
     work_dir: Path,
     progress: IngestProgress | None = None,
+    *,
+    allow_count_mismatch: bool = False,
 ) -> _Prepared:
-    """Stage 1 for one table: read its header, survey it into a working copy."""
+    """Stage 1 for one table: read and check its header, survey it into a working copy,
+    hold its line count to Count.txt."""
     started = time.monotonic()
     stem = table.stem
-    header = _read_header(source, stem)
-    columns, layout_cols, header_notes = _table_columns(stem, header, table.member)
+    with source.open(stem) as fh:
+        header = read_header(fh, table.member)
+    columns, layout_cols, header_notes = _table_columns(stem, header.text, table.member)
     key_first = bool(columns) and columns[0][1] is Kind.INTEGER
     spec = TABLES.get(stem)
     primary_key = spec.primary_key if spec else (columns[0][0] if key_first else None)
@@ -195,6 +204,12 @@ def prepare_table(
             kinds=[k for _, k in columns],
             key_first=key_first,
             progress=(lambda b, n: progress.advance(b, n)) if progress is not None else None,
+        )
+    expected = source.count_txt.get(stem)
+    if expected is not None and expected != survey.data_lines and not allow_count_mismatch:
+        raise ReleaseError(
+            f"{table.member}: Count.txt says {stem} has {expected:,} rows, found "
+            f"{survey.data_lines:,} lines (pass --allow-count-mismatch to ingest it anyway)"
         )
     return _Prepared(
         table, columns, layout_cols, header_notes, primary_key, key_first, clean, survey,
@@ -247,6 +262,7 @@ def finish_table(
             f"{table.member}: accounting failed: {survey.data_lines} lines read but "
             f"{loaded} loaded + {quarantined} quarantined"
         )
+    _check_damage(table, survey.data_lines, loaded, quarantined, len(outcome.realigned))
     rejected_lines = {r[1] for r in books.rejects}
     repaired_rows = {r[1] for r in books.repairs} - rejected_lines
     repair_counts = Counter(kind for _, _, kind, _ in books.repairs)
@@ -287,6 +303,33 @@ def finish_table(
     if progress is not None:
         progress.finish_table(stem, report)
     return report, books
+
+
+def _check_damage(
+    table: TableFile, lines: int, loaded: int, quarantined: int, realigned: int
+) -> None:
+    """Fail a table mostly damaged: over :data:`MAX_DAMAGED_SHARE` of its lines realigned
+    or quarantined (from :data:`DAMAGE_FLOOR` lines on), or, for a core table
+    (``layout.CORE_TABLES``), no row loaded or most lines quarantined."""
+    damaged = quarantined + realigned
+    if damaged >= DAMAGE_FLOOR and damaged > MAX_DAMAGED_SHARE * lines:
+        raise ReleaseError(
+            f"{table.member}: {table.stem}: {damaged:,} of {lines:,} lines "
+            f"({damaged / lines:.1%}) had to be realigned or quarantined, over the "
+            f"{MAX_DAMAGED_SHARE:.0%} ceiling: the table is not what its header says"
+        )
+    if table.stem not in CORE_TABLES:
+        return
+    if loaded == 0:
+        raise ReleaseError(
+            f"{table.member}: {table.stem} has no loadable row ({lines:,} lines read, "
+            f"{quarantined:,} quarantined); a release needs its core tables"
+        )
+    if 2 * quarantined > lines:
+        raise ReleaseError(
+            f"{table.member}: {table.stem}: {quarantined:,} of {lines:,} lines "
+            f"({quarantined / lines:.1%}) quarantined; most of a core table must load"
+        )
 
 
 def _row_count(con: duckdb.DuckDBPyConnection, path: Path) -> int:
@@ -384,6 +427,12 @@ def _clean_values(
 
     Returns (values, realigned). Trimming is recorded per column, as the main path does.
     """
+    if s.why & LONG:
+        detail = f"line of {s.length:,} bytes, over the {MAX_LINE_BYTES:,}-byte limit"
+        if s.cut:
+            detail += f"; raw: its first {len(s.text):,} characters"
+        books.rejects.append((stem, s.line, "line_too_long", detail, s.text))
+        return None
     if s.why & BLANK or s.text == "":
         books.rejects.append((stem, s.line, "blank_line", "empty line", s.text))
         return None
@@ -654,6 +703,7 @@ def _prepared_in_order(
     order: list[TableFile],
     work_dir: Path,
     progress: IngestProgress | None,
+    allow_count_mismatch: bool,
 ) -> Iterator[_Prepared]:
     """Run stage 1 one table ahead, in a thread; yield prepared tables in ``order``.
 
@@ -669,7 +719,12 @@ def _prepared_in_order(
             for table in order:
                 if stop.is_set():
                     return
-                ready.put(prepare_table(source, table, work_dir, progress))
+                ready.put(
+                    prepare_table(
+                        source, table, work_dir, progress,
+                        allow_count_mismatch=allow_count_mismatch,
+                    )
+                )  # fmt: skip
         except BaseException as exc:  # handed to the consumer, raised there
             ready.put(exc)
             return
@@ -697,8 +752,13 @@ def stage_release(
     source_sha256: str,
     progress: IngestProgress | None = None,
     memory_limit: str = "3GB",
+    allow_count_mismatch: bool = False,
 ) -> dict[str, Any]:
-    """Load every table of ``source`` into ``out_dir``; write and return the manifest."""
+    """Load every table of ``source`` into ``out_dir``; write and return the manifest.
+
+    Fails (:class:`ReleaseError`) on a table whose line count disagrees with Count.txt,
+    unless ``allow_count_mismatch``; the manifest records the disagreement either way.
+    """
     started = time.monotonic()
     work_dir = out_dir / ".work"
     work_dir.mkdir(parents=True)
@@ -713,7 +773,7 @@ def stage_release(
     # smallest first: DuckDB waits only for the first (small) table's stage 1
     order = sorted(source.tables.values(), key=lambda t: (t.folder != "lookup", t.size))
     # Stage 1 (one core, GIL released) of the next table runs while DuckDB types this one.
-    for prepared in _prepared_in_order(source, order, work_dir, progress):
+    for prepared in _prepared_in_order(source, order, work_dir, progress, allow_count_mismatch):
         report, books = finish_table(con, source, prepared, out_dir, work_dir, progress)
         tables[prepared.table.stem] = report
         rejects.extend(books.rejects)
@@ -744,6 +804,8 @@ def stage_release(
             "synthetic": source.synthetic_note is not None,
             "synthetic_note": source.synthetic_note,
             "count_txt": bool(source.count_txt),
+            "ignored": source.ignored,
+            "ignored_total": source.ignored_total,
             "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "asylumlens_version": __version__,
             "duration_s": round(time.monotonic() - started, 3),

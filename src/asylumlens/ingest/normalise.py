@@ -12,7 +12,11 @@ strict (see :mod:`.scan`). This pass streams the raw bytes once, in large chunks
 * hands back each side line's text - NULs removed, a CR line end dropped, decoded as
   cp1252 - with its line number and why it was set aside;
 * keeps the first-field key of every line, so that any row DuckDB loads can be traced
-  back to its line.
+  back to its line;
+* sets aside every line longer than :data:`MAX_LINE_BYTES` (reject ``line_too_long``). Such
+  a line is never held whole: past the buffer it is streamed, hashed and counted, and only
+  its first :data:`MAX_KEPT_LINE_BYTES` are kept for the rejects (its full length is
+  recorded), so memory stays bounded whatever one line holds (a zip bomb is one line of NULs).
 
 Files written with CRLF throughout (or NULs throughout) are cleaned in bulk first, so
 that a whole file is never routed line by line through Python.
@@ -24,15 +28,33 @@ import codecs
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import BinaryIO, Final
+from typing import Any, BinaryIO, Final
 
 import numpy as np
 import numpy.typing as npt
 
-from asylumlens.ingest.scan import BLANK, CR, DUP, HIGH, KEY_LARGE, NUL, LineScanner, Scanned
+from asylumlens.ingest.scan import (
+    BLANK,
+    CR,
+    DUP,
+    HIGH,
+    KEY_LARGE,
+    LONG,
+    NUL,
+    LineScanner,
+    Scanned,
+)
 from asylumlens.layout import Kind
 
 CHUNK_BYTES: Final = 64 * 1024 * 1024
+MAX_LINE_BYTES: Final = 1 << 20
+"""The longest data line read as a row (1 MiB, without its line end): half DuckDB's own
+2 MiB line limit, and hundreds of times EOIR's widest row (98 short columns, < 2 KB)."""
+MAX_KEPT_LINE_BYTES: Final = 16 << 20
+"""How much of an over-long line the rejects keep (16 MiB): a line up to 16 times the limit
+is kept whole; of a longer one the first 16 MiB, with its full length in the detail."""
+MAX_HEADER_BYTES: Final = 1 << 20
+"""The longest header line read (1 MiB); a longer first line is no header."""
 _PROBE_BYTES: Final = 1 << 20
 
 # cp1252 leaves five bytes undefined; decode them as their latin-1 code points rather
@@ -54,6 +76,10 @@ class SideLine:
     line: int
     text: str
     why: int
+    length: int = 0
+    """The line's length in bytes as read."""
+    cut: bool = False
+    """True when ``text`` is only the first :data:`MAX_KEPT_LINE_BYTES` of an over-long line."""
 
 
 @dataclass
@@ -100,21 +126,25 @@ def survey_table(
     key_first: bool = False,
     progress: ProgressCallback | None = None,
     chunk_bytes: int = CHUNK_BYTES,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    keep_bytes: int = MAX_KEPT_LINE_BYTES,
 ) -> Survey:
     """Stream ``src`` (raw release bytes) to ``dst`` (the copy DuckDB reads).
 
     ``kinds`` gives the column kinds in header order (default: all text, as many as the
     header has fields). The header is written to ``dst`` decoded and stripped of NULs and
     CR. ``key_first`` turns on the first-field key reading (repeat detection, tracing).
+    Lines over ``max_line_bytes`` are side lines (``LONG``), of which ``keep_bytes`` are kept.
     """
     hasher = hashlib.sha256()
-    raw_header = src.readline()
+    raw_header = src.readline(MAX_HEADER_BYTES + 1)
     hasher.update(raw_header)
     header_text = decode_cp1252(raw_header.replace(b"\x00", b"")).rstrip("\r\n")
     survey = Survey(header=header_text, bytes_read=len(raw_header))
     if kinds is None:
         kinds = [Kind.TEXT] * (header_text.count("\t") + 1)
-    scanner = LineScanner(kinds, key_first=key_first)
+    scanner = LineScanner(kinds, key_first=key_first, max_line=max_line_bytes)
+    keep = max(keep_bytes, 1)
     dst.write(header_text.encode("utf-8") + b"\n")
 
     buf = bytearray(max(chunk_bytes, 1))
@@ -130,7 +160,15 @@ def survey_table(
         filled += got
         eof = filled < len(buf)
         end = buf.rfind(b"\n", 0, filled) + 1
-        if not eof and end == 0:  # one line longer than the buffer: grow it
+        if not eof and end == 0 and filled > max_line_bytes:  # over the limit: stream it
+            filled, eof = _stream_long_line(
+                src, dst, buf, filled, hasher, line_base, scanner, survey, keep
+            )
+            line_base += 1
+            if progress is not None:
+                progress(survey.bytes_read, survey.data_lines)
+            continue
+        if not eof and end == 0:  # one line longer than the buffer (yet within the limit)
             buf.extend(bytes(len(buf)))
             continue
         if eof and end < filled:  # the last line has no newline
@@ -139,7 +177,7 @@ def survey_table(
             end = filled
             survey.missing_final_newline = True
         if end:
-            line_base = _survey_chunk(buf, end, dst, line_base, scanner, survey)
+            line_base = _survey_chunk(buf, end, dst, line_base, scanner, survey, keep)
         if progress is not None:
             progress(survey.bytes_read, survey.data_lines)
         tail = filled - end
@@ -161,8 +199,76 @@ def _read_into(src: BinaryIO, view: memoryview) -> int:
     return int(total)
 
 
+def _stream_long_line(
+    src: BinaryIO,
+    dst: BinaryIO,
+    buf: bytearray,
+    filled: int,
+    hasher: Any,
+    line_base: int,
+    scanner: LineScanner,
+    survey: Survey,
+    keep: int,
+) -> tuple[int, bool]:
+    """Read past one line longer than the limit, ``buf[:filled]`` being its start.
+
+    Keeps its first ``keep`` bytes, counts its length, hashes every byte; the bytes after
+    its newline are moved to the start of ``buf``. Returns (bytes now in ``buf``, at end of
+    file). The working copy gets a blank line in its place (DuckDB still counts it).
+    """
+    kept = bytearray(buf[: min(filled, keep)])
+    length = filled
+    filled = 0
+    eof = False
+    while True:
+        view = memoryview(buf)
+        got = _read_into(src, view)
+        hasher.update(view[:got])
+        view.release()
+        survey.bytes_read += got
+        newline = buf.find(b"\n", 0, got)
+        stop = got if newline < 0 else newline
+        if len(kept) < keep:
+            kept += buf[: min(stop, keep - len(kept))]
+        length += stop
+        if newline >= 0:
+            tail = got - newline - 1
+            buf[:tail] = buf[newline + 1 : got]
+            filled = tail
+            break
+        if got < len(buf):
+            eof = True
+            survey.missing_final_newline = True
+            break
+    dst.write(b"\n")
+    side = _side_line(bytes(kept), line_base + 1, LONG | _bits(kept), scanner, survey)
+    side.length = length
+    side.cut = length > len(kept)
+    survey.side.append(side)
+    if scanner.key_first:
+        survey.keys.append(np.full(1, -1, dtype=np.int32))
+    survey.data_lines += 1
+    return filled, eof
+
+
+def _bits(raw: bytes | bytearray) -> int:
+    """The byte-class why bits of a kept line (NUL, CR, high bytes), as the kernel sets them."""
+    why = NUL if b"\x00" in raw else 0
+    if b"\r" in raw:
+        why |= CR
+    if not raw.isascii():
+        why |= HIGH
+    return why
+
+
 def _survey_chunk(
-    buf: bytearray, end: int, dst: BinaryIO, line_base: int, scanner: LineScanner, survey: Survey
+    buf: bytearray,
+    end: int,
+    dst: BinaryIO,
+    line_base: int,
+    scanner: LineScanner,
+    survey: Survey,
+    keep: int,
 ) -> int:
     """Scan ``buf[:end]`` (whole lines), write its copy, collect side lines; return the
     line number of its last line."""
@@ -204,7 +310,10 @@ def _survey_chunk(
             dst.write(b"\n")  # blanked: DuckDB skips it, and still counts the line
             line_no = line_base + 1 + index
             pos = e + 1
-            survey.side.append(_side_line(bytes(mv[s:e]), line_no, why, scanner, survey))
+            side = _side_line(bytes(mv[s : min(e, s + keep)]), line_no, why, scanner, survey)
+            side.length = e - s
+            side.cut = e - s > keep
+            survey.side.append(side)
         dst.write(mv[pos:])
     survey.data_lines += found.lines
     return line_base + found.lines

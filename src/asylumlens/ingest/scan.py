@@ -10,6 +10,8 @@ one pass over each chunk of raw bytes marks the lines that need the careful path
 A line goes to the side path when it (``why`` bits):
 
 * is blank, or has a field count other than the header's;
+* is longer than the line limit (``LONG``: :data:`asylumlens.ingest.normalise.MAX_LINE_BYTES`,
+  well under DuckDB's own 2 MiB limit, past which DuckDB reports a line cut short);
 * holds a NUL, a CR or a byte >= 0x80 (cp1252 text DuckDB would misread as UTF-8);
 * has an INTEGER field that is not 1-18 plain digits, a BOOLEAN field that is not one
   of ``0 1 true false TRUE FALSE``, a BIRTH_MONTH that is not ``M/YYYY``, or a padded
@@ -55,6 +57,7 @@ HIGH: Final = 16
 BAD_FORM: Final = 32
 DUP: Final = 64
 KEY_LARGE: Final = 128
+LONG: Final = 256
 
 # byte classes: 0 ordinary, 1 tab, 2 newline, 3 NUL / CR / >= 0x80
 _CLASSES = np.zeros(256, dtype=np.uint8)
@@ -156,6 +159,7 @@ def _scan(
     n_side: int,
     max_bits: int,
     padded: Any,
+    max_line: int,
 ) -> tuple[int, int, int, int]:  # pragma: no cover - compiled
     """Scan from byte ``pos``; stop early (before a line) when an output array is full or
     a key needs a bigger bitmap. Returns (lines, side lines, stop position, key to fit)."""
@@ -210,6 +214,8 @@ def _scan(
                 break
             i += 1
             field_start = i
+        if i - start > max_line:
+            why |= LONG
         if i == start:
             why |= BLANK
         elif field != n_fields:
@@ -241,9 +247,11 @@ def _scan(
 class LineScanner:
     """Scans whole-line chunks of one table, remembering the keys seen so far."""
 
-    def __init__(self, kinds: list[Kind], *, key_first: bool) -> None:
+    def __init__(self, kinds: list[Kind], *, key_first: bool, max_line: int) -> None:
         self.kinds = np.asarray([KIND_CODES[k] for k in kinds], dtype=np.int8)
         self.key_first = key_first
+        self.max_line = max_line
+        """Lines longer than this many bytes (without their newline) are marked ``LONG``."""
         self.bitmap = np.zeros(1, dtype=np.uint64)
         self.padded = np.zeros(len(kinds), dtype=np.uint8)
         """1 for each column whose values need SQL's repairs on the main path: a text
@@ -281,7 +289,7 @@ class LineScanner:
             lines, n_side, pos, need = _scan(
                 chunk, pos, _CLASSES, len(self.kinds), self.kinds, self.key_first,
                 self.bitmap, keys, lines, starts, ends, whys, at, n_side, MAX_BITMAP_BITS,
-                self.padded,
+                self.padded, self.max_line,
             )  # fmt: skip
             if pos >= chunk.shape[0]:
                 break
