@@ -73,6 +73,13 @@ DAMAGE_FLOOR = 100
 is reported, not refused. (A core table must still mostly load, see
 :func:`_check_damage`.)"""
 
+COUNT_TXT_TOLERANCE = 5
+"""Lines by which a table may differ from Count.txt and still load (recorded in the manifest
+as ``count_matches: false`` with ``count_difference``). EOIR's Count.txt counts rows as its
+export wrote them, and a stray line break splits a row in two, so a real release can be off
+by a few lines; deportationdata warns from 5 on. Beyond that the file is not the table
+Count.txt describes (cut, padded, or swapped), and the ingest fails unless told otherwise."""
+
 REJECT_SCHEMA = pa.schema(
     [
         ("table", pa.string()),
@@ -206,7 +213,11 @@ def prepare_table(
             progress=(lambda b, n: progress.advance(b, n)) if progress is not None else None,
         )
     expected = source.count_txt.get(stem)
-    if expected is not None and expected != survey.data_lines and not allow_count_mismatch:
+    if (
+        expected is not None
+        and abs(expected - survey.data_lines) > COUNT_TXT_TOLERANCE
+        and not allow_count_mismatch
+    ):
         raise ReleaseError(
             f"{table.member}: Count.txt says {stem} has {expected:,} rows, found "
             f"{survey.data_lines:,} lines (pass --allow-count-mismatch to ingest it anyway)"
@@ -290,6 +301,7 @@ def finish_table(
         "side_lines": len(side),
         "count_txt": count_txt,
         "count_matches": None if count_txt is None else count_txt == survey.data_lines,
+        "count_difference": None if count_txt is None else survey.data_lines - count_txt,
         "header": prepared.header_notes,
         "columns": {k: SQL_TYPES[kind] for k, kind in columns},
         "seconds": round(time.monotonic() - prepared.started, 3),
