@@ -69,8 +69,20 @@ def _existing(store: Store, release_id: str) -> Release | None:
 def ingest_release(
     path: Path, store: Store, *, progress: IngestProgress | None = None
 ) -> IngestOutcome:
-    """Ingest the release at ``path`` into ``store``; a failure leaves the store as it was."""
-    store.recover()
+    """Ingest the release at ``path`` into ``store``; a failure leaves the store as it was.
+
+    Holds the store's ingest lock throughout: a second ingest into the same store fails at
+    once with a :class:`~asylumlens.errors.StoreError` rather than waiting. The catalog is
+    written at the version's final path before the release becomes visible, so a crash or
+    a full disk at any step leaves either the old release or the complete new one (and a
+    re-ingest after it is never wrongly "unchanged").
+    """
+    with store.ingest_lock():
+        store.recover()
+        return _ingest_locked(path, store, progress)
+
+
+def _ingest_locked(path: Path, store: Store, progress: IngestProgress | None) -> IngestOutcome:
     source = open_release(path)
     release_id = source.release_id
     previous = _existing(store, release_id)
@@ -106,7 +118,7 @@ def ingest_release(
         finally:
             con.close()
         write_manifest(staging, manifest)
-        release = store.publish(staging, release_id)
+        release = store.publish(staging, release_id, finish=write_catalog)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if exc.errno == errno.ENOSPC:
@@ -118,7 +130,6 @@ def ingest_release(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    write_catalog(release)
     return IngestOutcome("ingested", release)
 
 
