@@ -587,15 +587,26 @@ def serve(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="Public URL prefix for the absolute links the API builds (next pages); "
+            "default: relative links. Never taken from the request's Host header.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboard and the JSON API (/api/v1) for one release of the store.
 
+    The server keeps serving the release version it started on until it restarts, even
+    if that release id is ingested again meanwhile.
     Example: asylumlens serve --store demo-data --port 8000
     """
     from asylumlens.store import Store
     from asylumlens.web.server import serve as run
 
-    run(Store.resolve(store), release, host, port)
+    run(Store.resolve(store), release, host, port, base_url)
 
 
 # ---------------------------------------------------------------------------------------
@@ -649,9 +660,15 @@ def releases_command(
             typer.echo(f"no release in store {target.root}")
             return
         for row in rows:  # the JSON form keeps the full values
-            row["synthetic"] = "SYNTHETIC" if row["synthetic"] else "no"
+            row["synthetic"] = {True: "SYNTHETIC", False: "no", None: "?"}[row["synthetic"]]
             row["sha256"] = (row["sha256"] or "")[:12]
             row["source"] = Path(row["source"]).name if row["source"] else None
+            status, _, problem = row["status"].partition(": ")
+            if problem:  # the table says "damaged"; stderr says why, one line each
+                err_console.print(
+                    f"{row['id']}: {escape(problem)}", highlight=False, soft_wrap=True
+                )
+                row["status"] = status
     emit(rows, Format(fmt), out=sys.stdout, title=f"releases in {target.root}")
 
 

@@ -75,10 +75,23 @@ def ingest_release(
 ) -> IngestOutcome:
     """Ingest the release at ``path`` into ``store``; a failure leaves the store as it was.
 
-    A table whose line count disagrees with Count.txt fails the ingest unless
+    A table more than a few lines off its Count.txt row count fails the ingest unless
     ``allow_count_mismatch``.
+
+    Holds the store's ingest lock throughout: a second ingest into the same store fails at
+    once with a :class:`~asylumlens.errors.StoreError` rather than waiting. The catalog is
+    written at the version's final path before the release becomes visible, so a crash or
+    a full disk at any step leaves either the old release or the complete new one (and a
+    re-ingest after it is never wrongly "unchanged").
     """
-    store.recover()
+    with store.ingest_lock():
+        store.recover()
+        return _ingest_locked(path, store, progress, allow_count_mismatch)
+
+
+def _ingest_locked(
+    path: Path, store: Store, progress: IngestProgress | None, allow_count_mismatch: bool
+) -> IngestOutcome:
     source = open_release(path)
     release_id = source.release_id
     previous = _existing(store, release_id)
@@ -119,7 +132,7 @@ def ingest_release(
         finally:
             con.close()
         write_manifest(staging, manifest)
-        release = store.publish(staging, release_id)
+        release = store.publish(staging, release_id, finish=write_catalog)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if exc.errno == errno.ENOSPC:
@@ -131,15 +144,15 @@ def ingest_release(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    write_catalog(release)
     return IngestOutcome("ingested", release)
 
 
 def write_catalog(release: Release) -> Path:
     """``catalog.duckdb`` beside the Parquet: views for users who open DuckDB directly.
 
-    Written after publishing, because its views hold absolute paths; the library itself
-    never needs it (:meth:`Release.connect` builds the same views in memory).
+    Its views hold absolute paths, so :meth:`Store.publish` has it written at the version's
+    final folder, before the release becomes visible; the library itself never needs it
+    (:meth:`Release.connect` builds the same views in memory).
     """
     import duckdb
 

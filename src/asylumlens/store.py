@@ -1,17 +1,25 @@
 """The store: ingested releases side by side, each a folder of typed Parquet plus a manifest.
 
-Layout (one folder per release, immutable once published)::
+Layout::
 
-    <root>/releases/<release id>/manifest.json          counts, repairs, rejects, provenance
-    <root>/releases/<release id>/tables/<stem>/*.parquet typed rows of each release table
-    <root>/releases/<release id>/rejects.parquet        quarantined rows: table, line, raw, reason
-    <root>/releases/<release id>/repairs.parquet        row-level repairs: table, line, kind, detail
-    <root>/releases/<release id>/decisions.parquet      the asylum-decision fact table (analytics)
-    <root>/releases/<release id>/catalog.duckdb         DuckDB views over the above, for direct use
-    <root>/staging/                                     ingests in progress (never read)
+    <root>/releases/<id>                  a symlink to the published version of release <id>
+    <root>/data/<id>.<stamp>/             one published version; never changed once linked
+        PUBLISHED                         completion marker: written last, catalog included
+        manifest.json                     counts, repairs, rejects, provenance
+        tables/<stem>/*.parquet           typed rows of each release table
+        rejects.parquet, repairs.parquet  quarantined rows; row-level repairs
+        decisions.parquet                 the asylum-decision fact table (analytics)
+        catalog.duckdb                    DuckDB views over the above, for direct use
+    <root>/staging/<id>.<pid>/            ingests in progress (never read)
+    <root>/ingest.lock                    held by the one ingest running (see locks.py)
 
-A release becomes visible only by one atomic rename of its finished folder into
-``releases/``, so a failed or killed ingest leaves every published release as it was.
+A release becomes visible only when its version folder is complete, catalog and marker
+included, by one atomic rename of a new symlink over ``releases/<id>``; a crash at any
+step leaves the old version or the new one, never none and never half (the steps and the
+test hook that crashes at each: :mod:`asylumlens.crashpoints`). A replaced version is not
+deleted under its readers: a process that opened it holds a read pin, and the next ingest
+removes only versions nobody pins. A store written before this layout keeps its releases
+as plain folders in ``releases/`` until the next ingest moves them into ``data/``.
 """
 
 from __future__ import annotations
@@ -19,7 +27,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +38,8 @@ from typing import Any
 
 import duckdb
 
+from asylumlens import locks
+from asylumlens.crashpoints import crash_point
 from asylumlens.errors import StoreError
 from asylumlens.layout import RELEASE_TABLES
 
@@ -34,7 +47,9 @@ DEFAULT_STORE = Path("asylumlens-data")
 STORE_ENV = "ASYLUMLENS_STORE"
 RELEASES_DIR = "releases"
 STAGING_DIR = "staging"
+DATA_DIR = "data"
 MANIFEST = "manifest.json"
+MARKER = "PUBLISHED"
 
 
 def resolve_store_root(path: Path | None) -> Path:
@@ -43,6 +58,24 @@ def resolve_store_root(path: Path | None) -> Path:
         return path
     env = os.environ.get(STORE_ENV)
     return Path(env) if env else DEFAULT_STORE
+
+
+def load_manifest(file: Path) -> dict[str, Any]:
+    """Read a release manifest, or raise one line naming the file and what is wrong."""
+    try:
+        data = json.loads(file.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise StoreError(f"{file}: cannot read the manifest ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise StoreError(f"{file}: not a valid manifest (not UTF-8: {exc.reason})") from None
+    except json.JSONDecodeError as exc:
+        raise StoreError(f"{file}: not a valid manifest ({exc})") from None
+    if not isinstance(data, dict):
+        raise StoreError(f"{file}: not a valid manifest (not a JSON object)")
+    for block in ("release", "tables"):
+        if not isinstance(data.get(block), dict):
+            raise StoreError(f"{file}: not a valid manifest (no {block!r} object)")
+    return data
 
 
 @dataclass(frozen=True)
@@ -54,9 +87,9 @@ class Release:
 
     @cached_property
     def manifest(self) -> dict[str, Any]:
-        with (self.path / MANIFEST).open(encoding="utf-8") as fh:
-            data: dict[str, Any] = json.load(fh)
-        return data
+        """The parsed ``manifest.json``; a :class:`StoreError` naming the file if it cannot
+        be read or is not a manifest (the store lists such a release as damaged)."""
+        return load_manifest(self.path / MANIFEST)
 
     @property
     def info(self) -> dict[str, Any]:
@@ -71,7 +104,14 @@ class Release:
     @property
     def release_date(self) -> date | None:
         raw = self.info.get("date")
-        return date.fromisoformat(raw) if raw else None
+        if not raw:
+            return None
+        try:
+            return date.fromisoformat(str(raw))
+        except ValueError:
+            raise StoreError(
+                f"{self.path / MANIFEST}: release date {raw!r} is not an ISO date"
+            ) from None
 
     def table_glob(self, stem: str) -> Path:
         return self.path / "tables" / stem / "*.parquet"
@@ -123,8 +163,35 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+@dataclass(frozen=True)
+class DamagedRelease:
+    """A release the store cannot read: listed by ``asylumlens releases``, never served."""
+
+    id: str
+    path: Path
+    problem: str
+
+
+@dataclass
+class _Scan:
+    """What a reader sees on disk: each release id's folder, the damaged ones, and whether
+    a killed publish left something that a repair would tidy (a temporary link, a folder
+    moved aside, a complete version not yet linked)."""
+
+    folders: dict[str, Path] = field(default_factory=dict)
+    damaged: dict[str, DamagedRelease] = field(default_factory=dict)
+    untidy: bool = False
+
+
 class Store:
-    """A folder of releases. Cheap to construct; reads the disk on each call."""
+    """A folder of releases. Cheap to construct; reads the disk on each call.
+
+    Every read path sees a consistent store, whatever instant an ingest was killed at: a
+    release id is its linked version, else (a publish killed between marking and linking)
+    its newest complete version, else a folder an older AsylumLens moved aside. A read
+    that finds such leftovers repairs the links when no ingest is running (best effort:
+    a read-only store is read as it is); deleting stale folders is left to the next ingest.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -141,32 +208,124 @@ class Store:
     def staging_dir(self) -> Path:
         return self.root / STAGING_DIR
 
+    @property
+    def data_dir(self) -> Path:
+        return self.root / DATA_DIR
+
+    # --- reading ----------------------------------------------------------------------
+
     def releases(self) -> list[Release]:
-        """Published releases, oldest first (by release date, then id)."""
-        if not self.releases_dir.is_dir():
-            return []
-        found = [
-            Release(p.name, p)
-            for p in self.releases_dir.iterdir()
-            if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).exists()
-        ]
-        return sorted(found, key=lambda r: (r.release_date or date.min, r.id))
+        """Published, readable releases, oldest first (by release date, then id)."""
+        return self._readable()[0]
+
+    def damaged(self) -> list[DamagedRelease]:
+        """Releases whose manifest (or link) is broken, by id; the others stay usable."""
+        return self._readable()[1]
 
     def release(self, release_id: str | None = None) -> Release:
-        """The named release, or the newest one when ``release_id`` is None."""
-        releases = self.releases()
+        """The named release, or the newest one when ``release_id`` is None.
+
+        The version found is pinned for the rest of this process (see :mod:`asylumlens.locks`),
+        so a re-ingest of the same id never deletes the files this process reads.
+        """
+        for _ in range(8):
+            rel = self._pick(release_id)
+            if locks.pin(rel.path):
+                if self._scan().folders.get(rel.id) == rel.path:
+                    return rel
+                locks.unpin(rel.path)  # replaced between the look-up and the pin
+        raise StoreError(f"{self.root}: release {release_id!r} keeps changing; try again")
+
+    def _pick(self, release_id: str | None) -> Release:
+        releases, damaged = self._readable()
+        if release_id is not None:
+            for rel in releases:
+                if rel.id == release_id:
+                    return rel
+            for bad in damaged:
+                if bad.id == release_id:
+                    raise StoreError(bad.problem)
         if not releases:
+            broken = f" ({len(damaged)} damaged: see `asylumlens releases`)" if damaged else ""
             raise StoreError(
-                f"no release in store {self.root} - run `asylumlens ingest PATH` first "
+                f"no release in store {self.root}{broken} - run `asylumlens ingest PATH` first "
                 "(or `asylumlens synth` to make a synthetic one)"
             )
         if release_id is None:
             return releases[-1]
-        for rel in releases:
-            if rel.id == release_id:
-                return rel
         valid = ", ".join(r.id for r in releases)
         raise StoreError(f"no release {release_id!r} in store {self.root}; valid: {valid}")
+
+    def _readable(self) -> tuple[list[Release], list[DamagedRelease]]:
+        scan = self._scan()
+        if scan.untidy and locks.try_ingest_lock(self.root):
+            try:
+                self._repair_links()
+            except OSError:
+                pass  # a store we may not write: the scan below reads it as it is
+            finally:
+                locks.release_ingest_lock(self.root)
+            scan = self._scan()
+        found: list[tuple[date, str, Release]] = []
+        damaged = dict(scan.damaged)
+        for rid, folder in scan.folders.items():
+            rel = Release(rid, folder)
+            try:
+                found.append((rel.release_date or date.min, rid, rel))
+            except StoreError as exc:
+                damaged[rid] = DamagedRelease(rid, folder, str(exc))
+        found.sort(key=lambda item: (item[0], item[1]))
+        return [rel for _, _, rel in found], [damaged[k] for k in sorted(damaged)]
+
+    def _scan(self) -> _Scan:
+        scan = _Scan()
+        asides: dict[str, Path] = {}
+        if self.releases_dir.is_dir():
+            for entry in sorted(self.releases_dir.iterdir()):
+                name = entry.name
+                if name.startswith("."):
+                    scan.untidy = True
+                    if ".old." in name and (entry / MANIFEST).is_file():
+                        asides.setdefault(name[1:].split(".old.")[0], entry)
+                    continue
+                if entry.is_symlink():
+                    target = entry.resolve()
+                    if (target / MARKER).is_file():
+                        scan.folders[name] = target
+                    else:
+                        scan.damaged[name] = DamagedRelease(
+                            name, entry, f"{entry}: links to {target}, which is not a release"
+                        )
+                elif entry.is_dir() and (entry / MANIFEST).exists():
+                    scan.folders[name] = entry  # a plain folder: AsylumLens 0.1's layout
+        for rid, aside in asides.items():  # AsylumLens 0.1 killed between its two renames
+            if rid not in scan.folders and rid not in scan.damaged:
+                scan.folders[rid] = aside
+        for rid, version in self._unlinked_versions(scan).items():
+            scan.folders[rid] = version
+            scan.untidy = True
+        return scan
+
+    def _unlinked_versions(self, scan: _Scan) -> dict[str, Path]:
+        """The newest complete version of each id that has no link (a publish killed
+        after its marker was written): it is the release."""
+        newest: dict[str, Path] = {}
+        if not self.data_dir.is_dir():
+            return newest
+        for version in sorted(self.data_dir.iterdir()):
+            rid = version.name.rpartition(".")[0]
+            if not rid or rid in scan.folders or rid in scan.damaged:
+                continue
+            if (version / MARKER).is_file():
+                newest[rid] = version  # sorted by stamp, so the last one wins
+        return newest
+
+    # --- writing ----------------------------------------------------------------------
+
+    def ingest_lock(self) -> AbstractContextManager[None]:
+        """Hold the store's ingest lock; a :class:`StoreError` at once if another process
+        is ingesting into this store."""
+        return locks.ingest_lock(self.root)
 
     def new_staging_dir(self, release_id: str) -> Path:
         """A fresh private folder for an ingest in progress."""
@@ -177,57 +336,147 @@ class Store:
         path.mkdir()
         return path
 
-    def publish(self, staged: Path, release_id: str) -> Release:
-        """Atomically make a finished staging folder the release ``release_id``.
+    def publish(
+        self,
+        staged: Path,
+        release_id: str,
+        finish: Callable[[Release], object] | None = None,
+    ) -> Release:
+        """Make a finished staging folder the release ``release_id``, atomically end to end.
 
-        A release of the same id is replaced: it is first renamed aside, the new one is
-        renamed in, then the old one is deleted. Each step is a single rename, so a reader
-        sees the old release or the new one, never a half-written folder.
+        The folder is moved to ``data/<id>.<stamp>`` (invisible), ``finish`` runs on it at
+        its final path (the pipeline writes ``catalog.duckdb`` there, whose views hold
+        absolute paths), the ``PUBLISHED`` marker is written and synced, and only then one
+        rename of a new symlink over ``releases/<id>`` makes it visible. The version it
+        replaces is removed unless a reader pins it. Holds the ingest lock throughout.
         """
-        self.releases_dir.mkdir(parents=True, exist_ok=True)
-        target = self.releases_dir / release_id
-        aside: Path | None = None
-        if target.exists():
-            aside = self.releases_dir / f".{release_id}.old.{os.getpid()}"
-            os.replace(target, aside)
-        try:
-            os.replace(staged, target)
-        except OSError:
-            if aside is not None:
-                os.replace(aside, target)
-            raise
-        if aside is not None:
-            shutil.rmtree(aside, ignore_errors=True)
-        _fsync_dir(self.releases_dir)
-        return Release(release_id, target)
+        with self.ingest_lock():
+            crash_point("staged")
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.releases_dir.mkdir(parents=True, exist_ok=True)
+            version = self.data_dir.resolve() / f"{release_id}.{_stamp()}"
+            previous = self._scan().folders.get(release_id)
+            os.replace(staged, version)
+            try:
+                crash_point("moved")
+                release = Release(release_id, version)
+                if finish is not None:
+                    finish(release)
+                crash_point("catalog")
+                _write_marker(version, release_id, catalog=finish is not None)
+                crash_point("marked")
+                self._link(release_id, version)
+            except BaseException:
+                shutil.rmtree(version, ignore_errors=True)
+                raise
+            crash_point("linked")
+            if previous is not None and previous.resolve() != version:
+                self._collect(previous.resolve())
+            crash_point("collected")
+            return release
 
     def recover(self) -> None:
-        """Undo what a killed ingest left: stale staging folders, half-swapped releases."""
-        if self.releases_dir.is_dir():
-            for aside in self.releases_dir.glob(".*.old.*"):
-                release_id = aside.name[1:].split(".old.")[0]
-                target = self.releases_dir / release_id
-                if target.exists():
-                    shutil.rmtree(aside, ignore_errors=True)
-                else:
-                    os.replace(aside, target)
-        if self.staging_dir.is_dir():
-            for stale in self.staging_dir.iterdir():
-                pid = stale.name.rsplit(".", 1)[-1]
-                if not (pid.isdigit() and _process_alive(int(pid))):
+        """Tidy what killed ingests left, under the ingest lock (a :class:`StoreError` if
+        an ingest is running): repair links, move AsylumLens 0.1's plain release folders
+        into ``data/``, delete stale staging folders and every version that is neither
+        linked nor pinned by a reader."""
+        with self.ingest_lock():
+            self._repair_links()
+            for aside in self.releases_dir.glob(".*.old.*"):  # 0.1's, its release restored
+                shutil.rmtree(aside, ignore_errors=True)
+            self._migrate_plain_folders()
+            linked = {folder.resolve() for folder in self._scan().folders.values()}
+            if self.data_dir.is_dir():
+                for version in self.data_dir.iterdir():
+                    if version.resolve() not in linked:
+                        self._collect(version.resolve())
+            if self.staging_dir.is_dir():
+                for stale in self.staging_dir.iterdir():
                     shutil.rmtree(stale, ignore_errors=True)
 
+    def _repair_links(self) -> None:
+        """Make ``releases/`` say what :meth:`_scan` reads (ingest lock held)."""
+        if self.releases_dir.is_dir():
+            for entry in self.releases_dir.iterdir():
+                name = entry.name
+                if name.startswith(".") and ".link." in name:
+                    entry.unlink(missing_ok=True)  # a publish killed before its rename
+                elif name.startswith(".") and ".old." in name:
+                    target = self.releases_dir / name[1:].split(".old.")[0]
+                    if not os.path.lexists(target):
+                        os.replace(entry, target)
+        for rid, version in self._unlinked_versions(self._scan_links_only()).items():
+            self._link(rid, version)
 
-def _process_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    def _scan_links_only(self) -> _Scan:
+        scan = _Scan()
+        if self.releases_dir.is_dir():
+            for entry in self.releases_dir.iterdir():
+                if not entry.name.startswith(".") and os.path.lexists(entry):
+                    scan.folders[entry.name] = entry
+        return scan
+
+    def _migrate_plain_folders(self) -> None:
+        """Move each plain ``releases/<id>/`` folder into ``data/`` behind a link. The marker
+        goes in first, so at every instant a reader finds the release at one of the two."""
+        if not self.releases_dir.is_dir():
+            return
+        for entry in self.releases_dir.iterdir():
+            if entry.name.startswith(".") or entry.is_symlink() or not entry.is_dir():
+                continue
+            if not (entry / MANIFEST).exists():
+                continue
+            catalog = (entry / "catalog.duckdb").exists()
+            _write_marker(entry, entry.name, catalog=catalog)
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            version = self.data_dir / f"{entry.name}.{_stamp()}"
+            os.replace(entry, version)
+            self._link(entry.name, version)
+
+    def _link(self, release_id: str, version: Path) -> None:
+        """Point ``releases/<id>`` at ``version`` by one rename of a fresh relative symlink
+        (relative, so the store can be moved). A plain folder in the way (0.1's layout) is
+        moved into ``data/`` first; meanwhile readers find the new, marked version there."""
+        self.releases_dir.mkdir(parents=True, exist_ok=True)
+        target = self.releases_dir / release_id
+        tmp = self.releases_dir / f".{release_id}.link.{os.getpid()}"
+        tmp.unlink(missing_ok=True)
+        os.symlink(os.path.relpath(version, self.releases_dir), tmp)
+        if target.is_dir() and not target.is_symlink():
+            os.replace(target, self.data_dir / f"{release_id}.{_stamp()}")
+        os.replace(tmp, target)
+        _fsync_dir(self.releases_dir)
+
+    def _collect(self, version: Path) -> None:
+        """Delete a version nobody links to, unless some process pins it (then the next
+        ingest tries again)."""
+        if locks.pinned(version):
+            return
+        with locks.exclusive_if_unused(version) as unused:
+            if unused:
+                shutil.rmtree(version, ignore_errors=True)
+
+
+def _stamp() -> str:
+    """A version suffix that sorts in publication order (hex nanoseconds, fixed width)."""
+    return f"{time.time_ns():016x}"
+
+
+def _write_marker(folder: Path, release_id: str, *, catalog: bool) -> None:
+    """The completion marker, synced (with the folder) before the release can be linked."""
+    marker = folder / MARKER
+    body = {
+        "release": release_id,
+        "catalog": catalog,
+        "published_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    tmp = folder / f".{MARKER}.tmp"
+    with tmp.open("w", encoding="utf-8") as fh:
+        json.dump(body, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, marker)
+    _fsync_dir(folder)
 
 
 def _fsync_dir(path: Path) -> None:

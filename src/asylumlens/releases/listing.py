@@ -12,6 +12,8 @@ def release_rows(store: Store) -> list[dict[str, Any]]:
 
     ``loaded``/``quarantined`` are the manifest's totals over every table, so a reader can
     see at a glance that a month lost (or quarantined) rows before comparing figures.
+    ``status`` is ``ok``, or ``damaged: <why>`` for a release the store cannot read (a
+    corrupt manifest): listed after the others, never used, the others unaffected.
     """
     rows: list[dict[str, Any]] = []
     for rel in store.releases():
@@ -27,6 +29,16 @@ def release_rows(store: Store) -> list[dict[str, Any]]:
                 "ingested_at": info.get("ingested_at"),
                 "loaded": totals.get("loaded"),
                 "quarantined": totals.get("quarantined"),
+                "status": "ok",
+            }
+        )
+    for bad in store.damaged():
+        rows.append(
+            {
+                "id": bad.id,
+                **dict.fromkeys(("date", "synthetic", "source", "sha256", "ingested_at")),
+                **dict.fromkeys(("loaded", "quarantined")),
+                "status": f"damaged: {bad.problem}",
             }
         )
     return rows

@@ -2,6 +2,9 @@
 
 ``create_app`` resolves the release once, at start-up: a missing store or release fails
 there with the store's own message (the CLI prints it), never on a visitor's request.
+The store pins that release version for the life of the process, so the app serves an
+immutable snapshot: a re-ingest of the same id under a running server changes nothing it
+serves (figures, SHA-256, ETag) until it restarts; a new process serves the new version.
 FastAPI's Swagger/ReDoc pages are switched off because they load their JavaScript from a
 CDN; the OpenAPI schema itself is served at ``/api/v1/openapi.json``.
 """
@@ -17,9 +20,10 @@ from fastapi.staticfiles import StaticFiles
 from asylumlens import __version__
 from asylumlens.store import Store
 from asylumlens.web import api, pages, twins
-from asylumlens.web.cache import ResponseCache
+from asylumlens.web.cache import ResponseCache, ResponseMemo
 from asylumlens.web.context import WebState
 from asylumlens.web.errors import install_error_handlers
+from asylumlens.web.guard import Guard
 from asylumlens.web.provenance import release_etag, release_info
 from asylumlens.web.queries import Queries
 from asylumlens.web.rendering import make_environment
@@ -40,8 +44,19 @@ Asylum grant rates computed from one ingested EOIR case-data release.
 """
 
 
-def create_app(store: Store, release_id: str | None = None) -> FastAPI:
-    """The app serving ``release_id`` (default: the newest release) of ``store``."""
+def create_app(
+    store: Store,
+    release_id: str | None = None,
+    *,
+    base_url: str | None = None,
+    memo: ResponseMemo | None = None,
+) -> FastAPI:
+    """The app serving ``release_id`` (default: the newest release) of ``store``.
+
+    ``base_url`` (``serve --base-url``, e.g. ``https://asylumlens.example``) prefixes the
+    absolute links the API builds; without it they are relative. ``memo`` is the response
+    cache (bounded in bytes), exposed as ``app.state.memo``.
+    """
     release = store.release(release_id)
     info = release_info(release)
     app = FastAPI(
@@ -51,6 +66,7 @@ def create_app(store: Store, release_id: str | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url=None,
         redoc_url=None,
+        redirect_slashes=False,  # Starlette's redirect is built from Host; Guard's is relative
     )
     app.state.web = WebState(
         store=store,
@@ -59,7 +75,9 @@ def create_app(store: Store, release_id: str | None = None) -> FastAPI:
         etag=release_etag(info),
         queries=Queries(store, release),
         templates=make_environment(),
+        base_url=(base_url or "").rstrip("/"),
     )
+    app.state.memo = memo if memo is not None else ResponseMemo()
     install_error_handlers(app)
     static_dir = resources.files("asylumlens.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
@@ -68,6 +86,7 @@ def create_app(store: Store, release_id: str | None = None) -> FastAPI:
     app.include_router(pages.router)
     # Middleware added last runs first: gzip wraps the memo, so the memo holds plain bodies
     # and each client gets the encoding it asked for (vega's JS shrinks ~4x for phones).
-    app.add_middleware(ResponseCache)
+    app.add_middleware(ResponseCache, memo=app.state.memo)
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    app.add_middleware(Guard)  # outermost: sees every request and every response
     return app

@@ -1,10 +1,18 @@
 """Whole-response memo for GET requests: valid because the served release never changes.
 
-The app is pinned to one immutable release, so the 200 response for a URL (path and query
-string) is the same every time until the process restarts with another release or version.
-This ASGI middleware keeps the most recent ``max_entries`` such responses (bodies up to
-``max_body`` bytes) and answers repeats from memory, including ``If-None-Match`` -> 304.
-Only 200s are kept: errors are recomputed, so a bad URL always gets its 422/404 page.
+The app is pinned to one immutable release version (the store keeps the files it opened
+until it restarts), so the 200 response for a URL is the same every time. This ASGI
+middleware keeps recent such responses and answers repeats from memory, including
+``If-None-Match`` -> 304. Only 200s are kept: errors are recomputed, so a bad URL always
+gets its 422/404 page.
+
+Anonymous clients choose the URLs, so the memo is bounded where it matters, in **bytes**
+(:class:`ResponseMemo`, bodies, headers and keys counted), and an entry is stored under
+the route's **declared** parameters only (:func:`~asylumlens.web.canonical.canonical_query`,
+known once the router has matched). A request is looked up by all its parameters,
+normalised the same way, so a URL without junk hits its entry; one with junk parameters
+misses, is answered by the handlers (whose frame memo makes that cheap) and re-stores the
+same canonical entry: junk can never add an entry.
 """
 
 from __future__ import annotations
@@ -15,7 +23,11 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from asylumlens.web.canonical import canonical_query, matching_route, normalised_query
 from asylumlens.web.provenance import etag_matches
+
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_BODY = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -24,34 +36,66 @@ class Stored:
     body: bytes
     etag: str | None
 
+    def cost(self, key: str) -> int:
+        """Bytes this entry holds (plus a fixed allowance for the Python objects)."""
+        return 256 + len(key) + len(self.body) + sum(len(k) + len(v) + 64 for k, v in self.headers)
+
+
+class ResponseMemo:
+    """A thread-safe LRU of stored responses whose total :meth:`Stored.cost` stays under
+    ``max_bytes``; an entry larger than ``max_body`` is never kept."""
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES, max_body: int = DEFAULT_MAX_BODY):
+        self.max_bytes = max_bytes
+        self.max_body = max_body
+        self._items: OrderedDict[str, tuple[Stored, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    @property
+    def size_bytes(self) -> int:
+        with self._lock:
+            return self._bytes
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def get(self, key: str) -> Stored | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key: str, stored: Stored) -> None:
+        cost = stored.cost(key)
+        if cost > self.max_bytes or len(stored.body) > self.max_body:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._items[key] = (stored, cost)
+            self._bytes += cost
+            while self._bytes > self.max_bytes:
+                _, (_, evicted) = self._items.popitem(last=False)
+                self._bytes -= evicted
+
 
 class ResponseCache:
+    """The ASGI middleware in front of the app, answering from a :class:`ResponseMemo`."""
+
     def __init__(
         self,
         app: ASGIApp,
-        max_entries: int = 512,
-        max_body: int = 4 * 1024 * 1024,
+        memo: ResponseMemo | None = None,
         skip_prefixes: tuple[str, ...] = ("/static/",),
     ) -> None:
         self.app = app
-        self.max_entries = max_entries
-        self.max_body = max_body
+        self.memo = memo if memo is not None else ResponseMemo()
         self.skip_prefixes = skip_prefixes
-        self._items: OrderedDict[str, Stored] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def _get(self, key: str) -> Stored | None:
-        with self._lock:
-            stored = self._items.get(key)
-            if stored is not None:
-                self._items.move_to_end(key)
-            return stored
-
-    def _put(self, key: str, stored: Stored) -> None:
-        with self._lock:
-            self._items[key] = stored
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
@@ -61,16 +105,16 @@ class ResponseCache:
         if path.startswith(self.skip_prefixes):
             await self.app(scope, receive, send)
             return
-        key = path + "?" + scope.get("query_string", b"").decode("latin-1")
+        key = path + "?" + normalised_query(scope)
         if_none_match = None
         for name, value in scope.get("headers", []):
             if name == b"if-none-match":
                 if_none_match = value.decode("latin-1")
-        stored = self._get(key)
+        stored = self.memo.get(key)
         if stored is not None:
             await self._replay(stored, if_none_match, send)
             return
-        await self._record(key, scope, receive, send)
+        await self._record(scope, receive, send)
 
     async def _replay(self, stored: Stored, if_none_match: str | None, send: Send) -> None:
         if stored.etag and etag_matches(if_none_match, stored.etag):
@@ -84,7 +128,7 @@ class ResponseCache:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": stored.body})
 
-    async def _record(self, key: str, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _record(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
         size = 0
@@ -99,14 +143,17 @@ class ResponseCache:
             elif message["type"] == "http.response.body" and cacheable:
                 body: bytes = message.get("body", b"")
                 size += len(body)
-                if size > self.max_body:
+                if size > self.memo.max_body:
                     cacheable = False
                     chunks.clear()
                 else:
                     chunks.append(body)
                 if not message.get("more_body", False) and cacheable and headers:
+                    if matching_route(scope) is None:
+                        return await send(message)  # not one of our routes: keep nothing
+                    key = scope["path"] + "?" + canonical_query(scope)
                     etag = next((v.decode("latin-1") for k, v in headers if k == b"etag"), None)
-                    self._put(key, Stored(headers, b"".join(chunks), etag))
+                    self.memo.put(key, Stored(headers, b"".join(chunks), etag))
             await send(message)
 
         await self.app(scope, receive, capture)

@@ -26,6 +26,9 @@ class WebState:
     etag: str
     queries: Queries
     templates: Environment
+    base_url: str = ""
+    """Prefix of the absolute links the app builds (``next``, ``Link``): ``serve
+    --base-url``, else empty, so links are relative; never taken from the Host header."""
 
 
 def get_state(request: Request) -> WebState:

@@ -78,7 +78,9 @@ def not_found(message: str, suggestions: Sequence[Suggestion] = ()) -> WebError:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorBody, "description": "Malformed URL (a NUL character)"},
     404: {"model": ErrorBody, "description": "Unknown code; `suggestions` lists near matches"},
+    414: {"model": ErrorBody, "description": "URL longer than the server accepts"},
     422: {"model": ErrorBody, "description": "Invalid parameters; the message lists valid ones"},
 }
 """OpenAPI ``responses=`` entry shared by every API route, so the schema documents errors."""

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from asylumlens.output import Format, emit
+from asylumlens.web.canonical import canonical_query
 from asylumlens.web.context import WebState
 from asylumlens.web.params import OutputFormat, Page
 from asylumlens.web.provenance import ReleaseInfo, etag_matches
@@ -53,8 +54,12 @@ def not_modified(request: Request, state: WebState) -> Response | None:
     return None
 
 
-def _next_url(request: Request, token: str) -> str:
-    return str(request.url.remove_query_params("_next").include_query_params(_next=token))
+def _next_url(request: Request, state: WebState, token: str) -> str:
+    """The next page's URL: the configured base URL (relative when none), the path, the
+    route's declared parameters, never the request's Host header or junk parameters."""
+    query = canonical_query(request.scope, drop=("_next",))
+    query = f"{query}&_next={token}" if query else f"_next={token}"
+    return f"{state.base_url}{request.url.path}?{query}"
 
 
 def csv_filename(request: Request, state: WebState) -> str:
@@ -83,7 +88,7 @@ def respond(
     token = page.next_token(len(rows))
     headers = cache_headers(state)
     if token is not None:
-        headers["Link"] = f'<{_next_url(request, token)}>; rel="next"'
+        headers["Link"] = f'<{_next_url(request, state, token)}>; rel="next"'
     if fmt == "csv":
         out = io.StringIO()
         emit(sliced, Format.csv, out=out, columns=list(columns))
@@ -96,7 +101,7 @@ def respond(
         rows=[dict(r) for r in sliced],
         total_rows=len(rows),
         next=token,
-        next_url=_next_url(request, token) if token else None,
+        next_url=_next_url(request, state, token) if token else None,
         **extra,
     )
     return JSONResponse(body.model_dump(mode="json"), headers=headers)

@@ -3,6 +3,8 @@
 Each JSON response carries a ``release`` block and each page a footer built from the same
 :class:`ReleaseInfo`, so a screenshot or a downloaded file can always be traced back to one
 ingested EOIR release (id, date, source and the SHA-256 of the file that was ingested).
+The source is the ingested file's name only: the server's filesystem layout is nobody's
+business, and the SHA-256 identifies the file exactly.
 
 The ETag is derived from the same facts. A release in the store is immutable, so a response
 for a given URL can only change when the release or the code that renders it changes.
@@ -11,6 +13,7 @@ for a given URL can only change when the release or the code that renders it cha
 from __future__ import annotations
 
 import hashlib
+from pathlib import PurePath
 from typing import Any
 
 from pydantic import BaseModel
@@ -31,6 +34,11 @@ class ReleaseInfo(BaseModel):
     app_version: str
 
 
+def source_name(source: Any) -> str | None:
+    """The ingested file's (or folder's) name, without the path it was ingested from."""
+    return (PurePath(str(source)).name or None) if source else None
+
+
 def release_info(release: Release) -> ReleaseInfo:
     info: dict[str, Any] = release.info
     raw_date = info.get("date")
@@ -39,7 +47,7 @@ def release_info(release: Release) -> ReleaseInfo:
     return ReleaseInfo(
         id=release.id,
         date=str(raw_date) if raw_date else None,
-        source=str(source) if source else None,
+        source=source_name(source),
         source_sha256=str(sha) if sha else None,
         synthetic=release.synthetic,
         note=str(info["synthetic_note"]) if info.get("synthetic_note") else None,

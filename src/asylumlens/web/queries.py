@@ -2,13 +2,17 @@
 
 Nothing here builds SQL. Each call forwards validated, typed parameters to
 :func:`asylumlens.rates`, :func:`asylumlens.compare` or :func:`asylumlens.judges`, which build
-Ibis expressions. A release in the store never changes, so results are memoised per app
-(keyed on the full parameter set): the second visitor of a page, and every pagination or
-format twin of it, costs no query.
+Ibis expressions. The app's release version never changes under it (the store keeps the
+files a process opened), so results are memoised per app, keyed on the full validated
+parameter set and bounded in bytes (anonymous clients choose the parameters): the second
+visitor of a page, and every pagination or format twin of it, costs no query. Every call
+passes the pinned :class:`~asylumlens.store.Release` itself, never its id, so a re-ingest
+of the same id cannot switch the figures under a running server.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
@@ -83,34 +87,68 @@ def where_mapping(where: Where) -> dict[str, str | list[str]] | None:
     return {dim: codes[0] if len(codes) == 1 else list(codes) for dim, codes in where}
 
 
-class _Memo:
-    """A small thread-safe LRU of computed frames (requests run on a thread pool)."""
+def frame_bytes(frame: Frame) -> int:
+    """Roughly the memory a frame holds: its row dicts and their values (column-name
+    strings are shared between rows and counted once)."""
+    total = sys.getsizeof(frame.rows) + sum(sys.getsizeof(c) for c in frame.columns)
+    for row in frame.rows:
+        total += sys.getsizeof(row) + sum(sys.getsizeof(v) for v in row.values())
+    return total + len(repr(frame.attrs))
 
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[Hashable, Frame] = OrderedDict()
+
+class FrameMemo:
+    """A thread-safe LRU of computed frames (requests run on a thread pool) whose total
+    :func:`frame_bytes` stays under ``max_bytes``."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[Hashable, tuple[Frame, int]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
+
+    @property
+    def size_bytes(self) -> int:
+        with self._lock:
+            return self._bytes
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
 
     def get(self, key: Hashable, compute: Callable[[], Frame]) -> Frame:
         with self._lock:
-            if key in self._items:
+            item = self._items.get(key)
+            if item is not None:
                 self._items.move_to_end(key)
-                return self._items[key]
+                return item[0]
         frame = compute()
+        cost = frame_bytes(frame)
+        if cost > self.max_bytes:
+            return frame
         with self._lock:
-            self._items[key] = frame
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._items[key] = (frame, cost)
+            self._bytes += cost
+            while self._bytes > self.max_bytes:
+                _, (_, evicted) = self._items.popitem(last=False)
+                self._bytes -= evicted
         return frame
+
+
+DEFAULT_MEMO_BYTES = 128 * 1024 * 1024
 
 
 class Queries:
     """Memoised analytics calls against one pinned release of one store."""
 
-    def __init__(self, store: Store, release: Release, memo_size: int = 1024) -> None:
+    def __init__(
+        self, store: Store, release: Release, memo_bytes: int = DEFAULT_MEMO_BYTES
+    ) -> None:
         self.store = store
         self.release = release
-        self._memo = _Memo(memo_size)
+        self.memo = FrameMemo(memo_bytes)
 
     def rates(self, q: RatesQuery) -> Frame:
         def compute() -> Frame:
@@ -124,20 +162,20 @@ class Queries:
                 grant_codes=list(q.grant_codes) if q.grant_codes is not None else None,
                 min_decisions=q.min_decisions,
                 store=self.store,
-                release=self.release.id,
+                release=self.release,
             )
             return Frame.from_pandas(df)
 
-        return self._memo.get(("rates", q), compute)
+        return self.memo.get(("rates", q), compute)
 
     def codes(self, dimension: str) -> Frame:
         """``code``, ``label``, ``decisions`` of every code the release uses for ``dimension``."""
 
         def compute() -> Frame:
-            df = analytics.codes(dimension, store=self.store, release=self.release.id)
+            df = analytics.codes(dimension, store=self.store, release=self.release)
             return Frame.from_pandas(df)
 
-        return self._memo.get(("codes", dimension), compute)
+        return self.memo.get(("codes", dimension), compute)
 
     def compare(
         self, period: str, baseline: str, definition: str, where: Where, unit: str | None = None
@@ -150,11 +188,11 @@ class Queries:
                 where=where_mapping(where),
                 unit=unit,
                 store=self.store,
-                release=self.release.id,
+                release=self.release,
             )
             return Frame.from_pandas(df)
 
-        return self._memo.get(("compare", period, baseline, definition, where, unit), compute)
+        return self.memo.get(("compare", period, baseline, definition, where, unit), compute)
 
     def judges(
         self,
@@ -174,9 +212,9 @@ class Queries:
                 until=until,
                 unit=unit,
                 store=self.store,
-                release=self.release.id,
+                release=self.release,
             )
             return Frame.from_pandas(df)
 
         key = ("judges", court, nationality, definition, since, until, unit)
-        return self._memo.get(key, compute)
+        return self.memo.get(key, compute)

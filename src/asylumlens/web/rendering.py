@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from asylumlens.web.canonical import canonical_query
 from asylumlens.web.errors import WebError
 from asylumlens.web.formats import cache_headers, not_modified
 
@@ -73,7 +74,7 @@ def make_environment() -> Environment:
 
 def page_context(request: Request, **context: Any) -> dict[str, Any]:
     state = request.app.state.web
-    query = request.url.query
+    query = canonical_query(request.scope)
     twin = context.get("twin")
     twins: dict[str, str] | None = None
     if isinstance(twin, str):

@@ -16,6 +16,7 @@ from asylumlens import analytics
 from asylumlens.errors import QueryError
 from asylumlens.store import Release
 from asylumlens.web.catalog import Entity, find, label_column
+from asylumlens.web.provenance import source_name
 from asylumlens.web.queries import Frame, Queries, RatesQuery, Where
 
 BASELINE_START: Final = 2010
@@ -312,7 +313,7 @@ def release_quality(release: Release) -> View:
         facts={
             "reasons": reasons,
             "totals": totals,
-            "manifest_release": release.info,
+            "manifest_release": {**release.info, "source": source_name(release.info.get("source"))},
             "other": extra,
         },
     )
