@@ -57,7 +57,7 @@ def release(base: dict[str, Path], tmp_path: Path) -> Path:
 @pytest.fixture()
 def store(base: dict[str, Path], tmp_path: Path) -> Path:
     target = tmp_path / "store"
-    shutil.copytree(base["store"], target)
+    shutil.copytree(base["store"], target, symlinks=True)  # links are relative
     return target
 
 
