@@ -27,9 +27,10 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:  # the CLI reads the defaults at start-up; httpx is imported when fetching
+    import httpx
 
 DEFAULT_DEADLINE = 4 * 3600.0
 DEFAULT_MIN_RATE = 10_000.0
@@ -96,6 +97,8 @@ class Deadline:
 
     def timeout(self, base: httpx.Timeout | float, read_at_most: float | None) -> httpx.Timeout:
         """``base`` with every phase cut to the time left (and reads to ``read_at_most``)."""
+        import httpx
+
         t = base if isinstance(base, httpx.Timeout) else httpx.Timeout(base)
         left = max(self.remaining(), 0.001)
 

@@ -34,6 +34,7 @@ from asylumlens.releases.fetch import (
     FetchResult,
     fetch_release,
 )
+from asylumlens.releases.fetch_limits import DEFAULT_LIMITS, FetchLimits
 from asylumlens.releases.progress import FetchProgress
 from asylumlens.store import Release, Store
 
@@ -110,10 +111,12 @@ def update_release(
     retries: int = DEFAULT_RETRIES,
     retry_delay: float = DEFAULT_RETRY_DELAY,
     timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+    limits: FetchLimits = DEFAULT_LIMITS,
 ) -> UpdateOutcome:
     """Fetch ``url`` into ``dest`` (default ``<store>/downloads``) and ingest it if it is new.
 
-    ``retries``, ``retry_delay`` and ``timeout`` go to :func:`fetch_release`.
+    ``retries``, ``retry_delay``, ``timeout`` and ``limits`` go to :func:`fetch_release`; the
+    deadline bounds the download, so a hostile server cannot hold the store's lock for ever.
 
     :raises FetchError: the download failed (the store is unchanged).
     :raises ReleaseError: the zip is not a readable release (the store is unchanged).
@@ -121,7 +124,15 @@ def update_release(
     """
     with _one_update(store):
         return _update(
-            store, url, dest, fetch_progress, ingest_progress, retries, retry_delay, timeout
+            store,
+            url,
+            dest,
+            fetch_progress,
+            ingest_progress,
+            retries,
+            retry_delay,
+            timeout,
+            limits,
         )
 
 
@@ -134,6 +145,7 @@ def _update(
     retries: int,
     retry_delay: float,
     timeout: httpx.Timeout | float,
+    limits: FetchLimits,
 ) -> UpdateOutcome:
     folder = dest if dest is not None else downloads_dir(store)
     fetched = fetch_release(
@@ -143,6 +155,7 @@ def _update(
         retries=retries,
         retry_delay=retry_delay,
         timeout=timeout,
+        limits=limits,
     )
     known = release_from_zip(store, fetched.sha256)
     if fetched.status == "unchanged" and known is not None:
