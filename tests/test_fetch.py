@@ -547,3 +547,26 @@ def test_cli_error_is_one_line_exit_2(server: ReleaseServer, tmp_path: Path) -> 
     assert result.stderr.splitlines() == [f"error: cannot fetch {server.url}: HTTP 404 Not Found"]
     assert "Traceback" not in result.stderr
     assert stored(tmp_path / "dl") == []
+
+
+@pytest.mark.parametrize("command", ["fetch", "update"])
+def test_cli_limits_are_flags(server: ReleaseServer, tmp_path: Path, command: str) -> None:
+    """--deadline, --min-rate and --max-bytes reach the download from both commands."""
+    server.behaviour.trickle = 0.05
+    store = tmp_path / "store"
+    base = [sys.executable, "-m", "asylumlens", command, "--url", server.url, "--store", str(store)]
+    slow = subprocess.run(
+        [*base, "--deadline", "1", "--min-rate", "0"], capture_output=True, text=True, timeout=60
+    )
+    assert slow.returncode == 2 and "Traceback" not in slow.stderr
+    assert slow.stderr.splitlines()[-1].startswith(
+        f"error: cannot fetch {server.url}: not done within the deadline of 1 s (--deadline)"
+    )
+    server.behaviour.trickle = None
+    big = subprocess.run([*base, "--max-bytes", "1000"], capture_output=True, text=True, timeout=60)
+    assert big.returncode == 2
+    assert big.stderr.splitlines()[-1] == (
+        f"error: cannot fetch {server.url}: the server announces {len(server.behaviour.body)} "
+        "bytes, more than the cap of 1000 (--max-bytes); nothing downloaded"
+    )
+    assert stored(store / "downloads") == [] and not (store / "releases").exists()
