@@ -1,4 +1,5 @@
-"""A real HTTP server on 127.0.0.1 serving a release zip; it can lie, cut, stall, ignore ranges.
+"""A real HTTP server on 127.0.0.1 serving a release zip; it can lie, cut, stall, ignore ranges,
+trickle, never end, and redirect to itself.
 
 Shared by ``test_fetch.py`` and ``test_update.py``: each test sets how it misbehaves (or
 swaps the body, ETag and Last-Modified to publish a "new release") and reads its request
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LAST_MODIFIED = "Mon, 03 Aug 2026 14:22:09 GMT"
+GIVE_UP_SECONDS = 10.0  # a trickle stops (the connection closes) after this long
+GIVE_UP_BYTES = 20_000_000  # an endless body stops after this much
 
 
 @dataclass
@@ -40,6 +43,13 @@ class Behaviour:
     close_delimited: bool = False  # GET without Content-Length, body ends at close
     cut_after: list[int | None] = field(default_factory=list)  # per GET: bytes before a cut
     stall_after: list[int | None] = field(default_factory=list)  # per GET: bytes, then stall
+    head_announces_length: bool = True  # False: HEAD sends no Content-Length
+    # Hostile servers. Each gives up after GIVE_UP seconds or bytes, so a client without the
+    # limit under test fails its test instead of hanging the suite or filling the disk.
+    trickle: float | None = None  # GET body: one byte every this many seconds
+    trickle_headers: float | None = None  # GET and HEAD: one header byte every this many seconds
+    endless: bool = False  # GET: 200, no Content-Length, the body repeated without end
+    redirect_loop: set[str] = field(default_factory=set)  # methods answered "302: go here"
     log: list[Seen] = field(default_factory=list)
 
     def gets(self) -> list[Seen]:
@@ -63,15 +73,64 @@ class ReleaseHandler(BaseHTTPRequestHandler):
         if length is not None:
             self.send_header("Content-Length", str(length))
 
+    def _hostile_start(self, method: str) -> bool:
+        """Answer a redirect loop or trickle the headers; True when the answer is done."""
+        b = self.server.behaviour
+        if method in b.redirect_loop:
+            self.send_response(302)
+            self.send_header("Location", self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return True
+        if b.trickle_headers is not None:
+            self.send_response(200)
+            self.flush_headers()  # the status line, Server and Date; then one endless header
+            self.wfile.write(b"X-Slow: ")
+            self._drip(b"a" * 10_000, b.trickle_headers)
+            self.close_connection = True
+            return True
+        return False
+
+    def _drip(self, data: bytes, interval: float) -> None:
+        """Send ``data`` one byte at a time, until it ends, GIVE_UP_SECONDS pass or the client
+        leaves."""
+        started = time.monotonic()
+        try:
+            for i in range(len(data)):
+                if time.monotonic() - started > GIVE_UP_SECONDS:
+                    break
+                self.wfile.write(data[i : i + 1])
+                self.wfile.flush()
+                time.sleep(interval)
+        except OSError:
+            pass
+
+    def _endless(self) -> None:
+        b = self.server.behaviour
+        self.send_response(200)
+        self._common(None)
+        self.end_headers()
+        sent = 0
+        try:
+            while sent < GIVE_UP_BYTES:
+                self.wfile.write(b.body)
+                sent += len(b.body)
+        except OSError:
+            pass
+        self.close_connection = True
+
     def do_HEAD(self) -> None:
         b = self.server.behaviour
         b.log.append(Seen("HEAD", dict(self.headers.items())))
+        if self._hostile_start("HEAD"):
+            return
         status = b.head_status or b.status
         if status != 200:
             self.send_error(status)
             return
         self.send_response(200)
-        self._common(b.head_length if b.head_length is not None else len(b.body))
+        length = b.head_length if b.head_length is not None else len(b.body)
+        self._common(length if b.head_announces_length else None)
         self.end_headers()
 
     def do_GET(self) -> None:
@@ -79,8 +138,13 @@ class ReleaseHandler(BaseHTTPRequestHandler):
         b.log.append(Seen("GET", dict(self.headers.items())))
         cut = b.cut_after.pop(0) if b.cut_after else None
         stall = b.stall_after.pop(0) if b.stall_after else None
+        if self._hostile_start("GET"):
+            return
         if b.status != 200:
             self.send_error(b.status)
+            return
+        if b.endless:
+            self._endless()
             return
         start = self._range_start()
         if start is not None and start >= len(b.body):
@@ -100,6 +164,10 @@ class ReleaseHandler(BaseHTTPRequestHandler):
             self._common(None if b.close_delimited else announced)
         self.end_headers()
         limit = next((n for n in (cut, stall) if n is not None), None)
+        if b.trickle is not None:
+            self._drip(payload, b.trickle)
+            self.close_connection = True
+            return
         try:
             self.wfile.write(payload if limit is None else payload[:limit])
             self.wfile.flush()

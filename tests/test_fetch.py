@@ -24,6 +24,7 @@ from rich.console import Console
 
 from asylumlens.errors import FetchError, ReleaseError
 from asylumlens.releases import FetchProgress, FetchResult, fetch_release, release_file_name
+from asylumlens.releases.fetch_limits import DEFAULT_LIMITS, FetchLimits
 from asylumlens.releases.progress import LineProgress, RichProgress
 from http_fixture import LAST_MODIFIED, Behaviour, ReleaseServer, serving
 
@@ -48,6 +49,7 @@ def fetch(
     retries: int = 3,
     timeout: httpx.Timeout | float = 2.0,
     progress: FetchProgress | None = None,
+    limits: FetchLimits = DEFAULT_LIMITS,
 ) -> FetchResult:
     """fetch_release with small chunks and no pause between retries, to keep tests fast."""
     return fetch_release(
@@ -58,6 +60,7 @@ def fetch(
         retries=retries,
         retry_delay=0.0,
         progress=progress,
+        limits=limits,
     )
 
 
@@ -317,9 +320,7 @@ def test_body_longer_than_announced(server: ReleaseServer, tmp_path: Path) -> No
     server.behaviour.close_delimited = True
     server.behaviour.body = real + b"\0" * 50
     server.behaviour.head_length = len(real)
-    with pytest.raises(
-        FetchError, match=rf"received {len(real) + 50} bytes .* announced {len(real)}"
-    ):
+    with pytest.raises(FetchError, match=rf"received more than the {len(real)} bytes .*announced"):
         fetch(server.url, tmp_path)
     assert_nothing_stored(tmp_path)
 
@@ -352,6 +353,133 @@ def test_unreadable_state_file(server: ReleaseServer, tmp_path: Path) -> None:
     with pytest.raises(FetchError, match=r"fetch-state\.json: unreadable fetch state"):
         fetch(server.url, tmp_path)
     assert issubclass(FetchError, ReleaseError)
+
+
+# --- hostile servers: every fetch ends, within its limits, with one line ------------------
+# The fixture's hostile servers give up after 10 s or 20 MB, so a client without the limit
+# under test fails these tests (another error, or a download) instead of hanging.
+
+
+def test_trickling_body_is_cut_by_the_minimum_rate(server: ReleaseServer, tmp_path: Path) -> None:
+    """One byte every 50 ms never trips a read timeout; the rate window catches it, each
+    attempt resumes what the last one got, and the part is kept for the next run."""
+    server.behaviour.trickle = 0.05
+    limits = FetchLimits(min_rate=1000, rate_window=0.5)
+    with pytest.raises(FetchError) as caught:
+        fetch(server.url, tmp_path, retries=1, limits=limits)
+    message = str(caught.value)
+    assert message.startswith(f"cannot fetch {server.url}: slower than the minimum of 1000 ")
+    assert "bytes/s over 0.5 s (--min-rate, --rate-window) after " in message
+    assert message.endswith("(2 attempts); EOIR Case Data.zip.part kept; run again to resume")
+    assert "\n" not in message
+    part = tmp_path / "EOIR Case Data.zip.part"
+    got = part.stat().st_size
+    assert 0 < got < len(server.behaviour.body)
+    assert part.read_bytes() == server.behaviour.body[:got]
+    assert server.behaviour.gets()[1].headers["Range"].startswith("bytes=")
+    assert stored(tmp_path) == [] and not (tmp_path / "fetch-state.json").exists()
+
+
+def test_trickling_body_is_stopped_by_the_deadline(server: ReleaseServer, tmp_path: Path) -> None:
+    """With the rate check off, the whole call still ends at its deadline; the part is kept
+    (the server supports ranges) and nothing is promoted."""
+    server.behaviour.trickle = 0.05
+    limits = FetchLimits(deadline=1.0, min_rate=0)
+    with pytest.raises(FetchError) as caught:
+        fetch(server.url, tmp_path, retries=5, limits=limits)
+    message = str(caught.value)
+    assert message.startswith(
+        f"cannot fetch {server.url}: not done within the deadline of 1 s (--deadline) after "
+    )
+    assert message.endswith("(1 attempt); EOIR Case Data.zip.part kept; run again to resume")
+    assert len(server.behaviour.gets()) == 1  # no retry after the deadline
+    assert (tmp_path / "EOIR Case Data.zip.part").stat().st_size > 0
+    assert stored(tmp_path) == [] and not (tmp_path / "fetch-state.json").exists()
+
+
+def test_deadline_holds_while_headers_trickle(server: ReleaseServer, tmp_path: Path) -> None:
+    """A status line then one header byte every 50 ms: httpx is inside its header read the
+    whole time, so only the deadline's watchdog can end it."""
+    server.behaviour.trickle_headers = 0.05
+    with pytest.raises(FetchError) as caught:
+        fetch(server.url, tmp_path, timeout=5.0, limits=FetchLimits(deadline=1.0))
+    assert str(caught.value) == (
+        f"cannot fetch {server.url}: not done within the deadline of 1 s (--deadline); "
+        "nothing stored"
+    )
+    assert_nothing_stored(tmp_path)
+
+
+def test_deadline_on_a_trickle_without_ranges_discards_the_part(
+    server: ReleaseServer, tmp_path: Path
+) -> None:
+    server.behaviour.trickle = 0.05
+    server.behaviour.accept_ranges = False
+    with pytest.raises(FetchError, match=r"deadline of 0\.5 s .*; nothing stored$"):
+        fetch(server.url, tmp_path, limits=FetchLimits(deadline=0.5, min_rate=0))
+    assert_nothing_stored(tmp_path)
+
+
+def test_endless_body_stops_at_the_size_cap(server: ReleaseServer, tmp_path: Path) -> None:
+    """No length anywhere and a body without end: the download stops just past the cap."""
+    server.behaviour.endless = True
+    server.behaviour.head_announces_length = False
+    cap = 1_000_000
+    with pytest.raises(FetchError) as caught:
+        fetch(server.url, tmp_path, limits=FetchLimits(max_bytes=cap))
+    assert str(caught.value) == (
+        f"cannot fetch {server.url}: the body is larger than the cap of {cap} bytes "
+        "(--max-bytes); nothing stored"
+    )
+    assert_nothing_stored(tmp_path)
+
+
+def test_endless_body_past_its_announced_length_stops_early(
+    server: ReleaseServer, tmp_path: Path
+) -> None:
+    """HEAD announces the length, GET sends no end: stop as soon as the length is passed,
+    not when the disk is full (the test's cap is far above what is read)."""
+    server.behaviour.endless = True
+    body = server.behaviour.body
+    with pytest.raises(FetchError, match=rf"received more than the {len(body)} bytes"):
+        fetch(server.url, tmp_path)
+    assert_nothing_stored(tmp_path)
+
+
+@pytest.mark.parametrize("where", ["HEAD", "GET"])
+def test_announced_size_over_the_cap_is_refused(
+    server: ReleaseServer, tmp_path: Path, where: str
+) -> None:
+    body = server.behaviour.body
+    cap = len(body) - 1
+    if where == "GET":  # HEAD gives no length: the GET's Content-Length is checked
+        server.behaviour.head_announces_length = False
+    with pytest.raises(FetchError) as caught:
+        fetch(server.url, tmp_path, limits=FetchLimits(max_bytes=cap))
+    verb = "announces" if where == "HEAD" else "sends"
+    assert str(caught.value).startswith(
+        f"cannot fetch {server.url}: the server {verb} {len(body)} bytes, more than the cap of "
+        f"{cap} (--max-bytes); nothing "
+    )
+    assert len(server.behaviour.gets()) == (0 if where == "HEAD" else 1)
+    assert_nothing_stored(tmp_path)
+
+
+@pytest.mark.parametrize("methods", [{"HEAD", "GET"}, {"GET"}], ids=["head", "get"])
+def test_redirect_loop_is_one_line(
+    server: ReleaseServer, tmp_path: Path, methods: set[str]
+) -> None:
+    server.behaviour.redirect_loop = methods
+    with pytest.raises(FetchError) as caught:
+        fetch(server.url, tmp_path)
+    assert str(caught.value) == f"cannot fetch {server.url}: redirect loop (more than 20 redirects)"
+    assert_nothing_stored(tmp_path)
+
+
+def test_limits_reject_nonsense() -> None:
+    for bad in ({"deadline": 0}, {"rate_window": -1}, {"min_rate": -1}, {"max_bytes": 0}):
+        with pytest.raises(ValueError):
+            FetchLimits(**bad)  # type: ignore[arg-type]
 
 
 # --- naming and progress -------------------------------------------------------------------
@@ -419,3 +547,26 @@ def test_cli_error_is_one_line_exit_2(server: ReleaseServer, tmp_path: Path) -> 
     assert result.stderr.splitlines() == [f"error: cannot fetch {server.url}: HTTP 404 Not Found"]
     assert "Traceback" not in result.stderr
     assert stored(tmp_path / "dl") == []
+
+
+@pytest.mark.parametrize("command", ["fetch", "update"])
+def test_cli_limits_are_flags(server: ReleaseServer, tmp_path: Path, command: str) -> None:
+    """--deadline, --min-rate and --max-bytes reach the download from both commands."""
+    server.behaviour.trickle = 0.05
+    store = tmp_path / "store"
+    base = [sys.executable, "-m", "asylumlens", command, "--url", server.url, "--store", str(store)]
+    slow = subprocess.run(
+        [*base, "--deadline", "1", "--min-rate", "0"], capture_output=True, text=True, timeout=60
+    )
+    assert slow.returncode == 2 and "Traceback" not in slow.stderr
+    assert slow.stderr.splitlines()[-1].startswith(
+        f"error: cannot fetch {server.url}: not done within the deadline of 1 s (--deadline)"
+    )
+    server.behaviour.trickle = None
+    big = subprocess.run([*base, "--max-bytes", "1000"], capture_output=True, text=True, timeout=60)
+    assert big.returncode == 2
+    assert big.stderr.splitlines()[-1] == (
+        f"error: cannot fetch {server.url}: the server announces {len(server.behaviour.body)} "
+        "bytes, more than the cap of 1000 (--max-bytes); nothing downloaded"
+    )
+    assert stored(store / "downloads") == [] and not (store / "releases").exists()

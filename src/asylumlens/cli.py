@@ -1,8 +1,11 @@
 """The ``asylumlens`` command line: thin Typer commands over the library modules.
 
 Every command resolves the store the same way (``--store``, else ``$ASYLUMLENS_STORE``,
-else ``./asylumlens-data``) and turns an :class:`~asylumlens.errors.AsylumLensError` into
-one line on stderr and exit status 2.
+else ``./asylumlens-data``). :func:`main` is the one error boundary: an
+:class:`~asylumlens.errors.AsylumLensError`, a fault of the machine recognised by
+:func:`asylumlens.faults.storage_fault` (disk full, read-only, permission, out of memory) and
+a bad option all become one line on stderr and exit status 2; anything else is a bug and
+keeps its traceback.
 """
 
 from __future__ import annotations
@@ -16,6 +19,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from asylumlens.errors import AsylumLensError
+from asylumlens.releases.fetch_limits import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MIN_RATE,
+    DEFAULT_RATE_WINDOW,
+    FetchLimits,
+)
 
 app = typer.Typer(
     name="asylumlens",
@@ -27,12 +37,59 @@ app = typer.Typer(
 
 err_console = Console(stderr=True)
 
+MAX_LIMIT = 10**9  # --limit: far above any release's rejects, far below DuckDB's BIGINT
+
+
+class _Invocation:
+    """The ``--store`` given to the running command, for naming it in a storage fault."""
+
+    store: Path | None = None
+
+
+def _note_store(value: Path | None) -> Path | None:
+    _Invocation.store = value
+    return value
+
+
 StoreOption = Annotated[
     Path | None,
     typer.Option(
         "--store",
         help="Store folder. Default: $ASYLUMLENS_STORE, else ./asylumlens-data.",
         show_default=False,
+        callback=_note_store,
+    ),
+]
+DeadlineOption = Annotated[
+    float,
+    typer.Option(
+        "--deadline",
+        min=0.1,
+        help="Give up the download after this many seconds in all (HEAD, retries, pauses).",
+    ),
+]
+MinRateOption = Annotated[
+    float,
+    typer.Option(
+        "--min-rate",
+        min=0,
+        help="Bytes/s the download must average over --rate-window, else it is cut and "
+        "resumed (counts as a retry); 0 turns the check off.",
+    ),
+]
+RateWindowOption = Annotated[
+    float, typer.Option("--rate-window", min=0.1, help="Seconds over which --min-rate is averaged.")
+]
+MaxBytesOption = Annotated[
+    int,
+    typer.Option("--max-bytes", min=1, help="Refuse a release zip larger than this many bytes."),
+]
+AllowCountMismatchOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-count-mismatch",
+        help="Ingest even if a table's line count is more than 5 lines off the release's "
+        "Count.txt (a few lines off always loads, and is recorded).",
     ),
 ]
 
@@ -50,9 +107,14 @@ def fetch(
         ),
     ] = None,
     store: StoreOption = None,
+    deadline: DeadlineOption = DEFAULT_DEADLINE,
+    min_rate: MinRateOption = DEFAULT_MIN_RATE,
+    rate_window: RateWindowOption = DEFAULT_RATE_WINDOW,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
 ) -> None:
     """Download the EOIR case-data zip if it changed since the last fetch (resumes cut downloads).
 
+    The download is bounded: --deadline, --min-rate over --rate-window, --max-bytes.
     Example: asylumlens fetch --store /srv/asylumlens
     """
     from asylumlens.releases import DEFAULT_URL, LineProgress, RichProgress, fetch_release
@@ -60,7 +122,8 @@ def fetch(
 
     folder = dest if dest is not None else resolve_store_root(store) / "downloads"
     progress = RichProgress(err_console) if err_console.is_terminal else LineProgress(sys.stderr)
-    result = fetch_release(url or DEFAULT_URL, folder, progress=progress)
+    limits = FetchLimits(deadline, min_rate, rate_window, max_bytes)
+    result = fetch_release(url or DEFAULT_URL, folder, progress=progress, limits=limits)
     if result.status == "unchanged":
         typer.echo(f"unchanged since {result.last_modified or result.etag}: {result.path}")
     else:
@@ -235,13 +298,7 @@ def ingest(
         typer.Argument(help="The release: EOIR Case Data.zip, or a folder holding its tables."),
     ],
     store: StoreOption = None,
-    allow_count_mismatch: Annotated[
-        bool,
-        typer.Option(
-            "--allow-count-mismatch",
-            help="Ingest even if a table's line count disagrees with the release's Count.txt.",
-        ),
-    ] = False,
+    allow_count_mismatch: AllowCountMismatchOption = False,
 ) -> None:
     """Load a release into the store: every line loaded, repaired or quarantined, counted.
 
@@ -319,7 +376,7 @@ def rejects(
     release: Annotated[str | None, typer.Option(help="Release id (default: newest).")] = None,
     table: Annotated[str | None, typer.Option(help="Only this table (file stem).")] = None,
     reason: Annotated[str | None, typer.Option(help="Only this reason.")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_LIMIT, help="At most this many rows.")] = 20,
     fmt: Annotated[str, typer.Option("--format", help="table, json, csv or ndjson.")] = "table",
 ) -> None:
     """Show quarantined rows: table, line, reason, detail and the raw text."""
@@ -586,7 +643,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = (
         "127.0.0.1"
     ),
-    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port to listen on.")] = 8000,
     base_url: Annotated[
         str | None,
         typer.Option(
@@ -620,10 +677,16 @@ def update(
         typer.Option("--url", help="Release zip URL. Default: EOIR's official URL."),
     ] = None,
     store: StoreOption = None,
+    deadline: DeadlineOption = DEFAULT_DEADLINE,
+    min_rate: MinRateOption = DEFAULT_MIN_RATE,
+    rate_window: RateWindowOption = DEFAULT_RATE_WINDOW,
+    max_bytes: MaxBytesOption = DEFAULT_MAX_BYTES,
+    allow_count_mismatch: AllowCountMismatchOption = False,
 ) -> None:
     """Fetch the release zip if it changed, and ingest it beside the releases already stored.
 
-    Nothing is ingested when the zip is unchanged and already in the store. For schedulers:
+    Nothing is ingested when the zip is unchanged and already in the store. The download is
+    bounded as in `fetch` (--deadline, --min-rate, --rate-window, --max-bytes). For schedulers:
     asylumlens update --store /srv/asylumlens
     """
     from asylumlens.releases import DEFAULT_URL, LineProgress, RichProgress
@@ -635,7 +698,12 @@ def update(
     progress = RichProgress(err_console) if err_console.is_terminal else LineProgress(sys.stderr)
     with ingest_progress(err_console) as ingesting:
         outcome = update_release(
-            target, url=url or DEFAULT_URL, fetch_progress=progress, ingest_progress=ingesting
+            target,
+            url=url or DEFAULT_URL,
+            fetch_progress=progress,
+            ingest_progress=ingesting,
+            limits=FetchLimits(deadline, min_rate, rate_window, max_bytes),
+            allow_count_mismatch=allow_count_mismatch,
         )
     typer.echo(outcome.summary)
 
@@ -741,14 +809,48 @@ def diff(
 
 
 def main() -> None:
-    """Console-script entry point: run the app, map user errors to exit status 2."""
-    try:
+    """Console-script entry point and the CLI's one error boundary.
+
+    Bad options, :class:`AsylumLensError` and faults of the machine (disk full, read-only,
+    permission, out of memory: :func:`asylumlens.faults.storage_fault`) print one line on
+    stderr and exit with status 2. Any other exception is a bug and keeps its traceback.
+    """
+    from asylumlens.faults import storage_fault
+
+    if not sys.argv[1:]:  # no command: Typer prints the help (exit status 2)
         app()
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:  # a bad option or command, caught at parse time
+        ctx = getattr(exc, "ctx", None)
+        where = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+        _one_line(f"{exc.format_message()}{where}")
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        _one_line("aborted")
+        sys.exit(1)
     except AsylumLensError as exc:
-        err_console.print(
-            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
-        )
+        _one_line(str(exc))
         sys.exit(2)
+    except Exception as exc:
+        fault = storage_fault(exc, _invoked_store())
+        if fault is None:
+            raise
+        _one_line(str(fault))
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _invoked_store() -> Path:
+    from asylumlens.store import resolve_store_root
+
+    return resolve_store_root(_Invocation.store)
+
+
+def _one_line(message: str) -> None:
+    """``error: ...`` on stderr, folded to one line whatever the message holds."""
+    text = " ".join(message.split())
+    err_console.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

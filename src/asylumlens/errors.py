@@ -4,7 +4,8 @@
     ├── ReleaseError           a release that cannot be read (missing file, corrupt zip, bad header)
     │   └── FetchError         a release that cannot be downloaded (HTTP error, cut, wrong length)
     ├── StoreError             no store, no release in it, or a release id that is not there
-    └── QueryError             an unknown dimension, definition, filter value, or an empty result
+    ├── QueryError             an unknown dimension, definition, filter value, or an empty result
+    └── StorageError           the machine refused: disk full, read-only, no permission, no memory
 
 Messages name the file, line or field, and say what is valid.
 """
@@ -30,3 +31,11 @@ class StoreError(AsylumLensError):
 
 class QueryError(AsylumLensError):
     """A query asks for something that does not exist, or finds nothing."""
+
+
+class StorageError(AsylumLensError):
+    """The disk or the system refused the work: full, read-only, permission, quota, memory.
+
+    Raised by :func:`asylumlens.faults.storage_fault` from the OSError or DuckDB exception
+    underneath, so every interface reports it on one line naming the file or the store.
+    """

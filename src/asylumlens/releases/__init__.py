@@ -9,10 +9,13 @@ from asylumlens.releases.fetch import (
     fetch_release,
     release_file_name,
 )
+from asylumlens.releases.fetch_limits import DEFAULT_LIMITS, FetchLimits
 from asylumlens.releases.progress import FetchProgress, LineProgress, RichProgress
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "DEFAULT_URL",
+    "FetchLimits",
     "FetchProgress",
     "FetchResult",
     "FetchStatus",

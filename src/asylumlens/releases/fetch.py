@@ -15,6 +15,9 @@ has to answer three questions cheaply and safely:
   part renamed atomically to ``EOIR Case Data <YYYY-MM-DD>.zip`` (the URL's file name plus the
   Last-Modified date) and the state file replaced.
 
+Every call is bounded (:mod:`asylumlens.releases.fetch_limits`): a deadline for the whole
+call, a minimum transfer rate and a size cap; a redirect loop is an error too.
+
 Any failure raises :class:`~asylumlens.errors.FetchError` with one line naming the URL,
 leaves the state file and earlier releases untouched, and keeps the ``.part`` only when a
 later run can resume it.
@@ -41,6 +44,13 @@ from rich.filesize import decimal
 
 from asylumlens import __version__
 from asylumlens.errors import FetchError
+from asylumlens.releases.fetch_limits import (
+    DEFAULT_LIMITS,
+    Deadline,
+    FetchLimits,
+    RateWindow,
+    seconds_text,
+)
 from asylumlens.releases.fetch_state import (
     FetchRecord,
     Version,
@@ -92,22 +102,29 @@ def fetch_release(
     timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
     retries: int = DEFAULT_RETRIES,
     retry_delay: float = DEFAULT_RETRY_DELAY,
+    limits: FetchLimits = DEFAULT_LIMITS,
 ) -> FetchResult:
     """Make ``dest`` hold the current release at ``url``, downloading only when it changed.
 
-    ``retries`` bounds the automatic resumes after a cut connection or a read timeout within
-    this call; ``retry_delay`` seconds pass before each. ``client`` is used as given (not
-    closed); redirects are followed and ``timeout`` applies per request either way.
+    ``retries`` bounds the automatic resumes after a cut connection, a read timeout or a
+    transfer slower than ``limits.min_rate`` within this call; ``retry_delay`` seconds pass
+    before each. ``client`` is used as given (not closed); redirects are followed (at most
+    20) and ``timeout`` applies per request either way, cut to the time left before
+    ``limits.deadline``.
 
-    :raises FetchError: HTTP error, network failure, wrong length, not a zip, unreadable state.
+    :raises FetchError: HTTP error, network failure, redirect loop, wrong length, not a zip,
+        unreadable state, or a limit passed (deadline, minimum rate, size cap).
     """
     report: FetchProgress = progress if progress is not None else _Silent()
     try:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise FetchError(f"{dest}: cannot create the download folder ({exc.strerror})") from None
-    plan = _Plan(url, dest, report, chunk_size, timeout, max(retries, 0), retry_delay)
-    with _exclusive(dest), _http(client) as http:
+    deadline = Deadline(limits.deadline)
+    plan = _Plan(
+        url, dest, report, chunk_size, timeout, max(retries, 0), retry_delay, limits, deadline
+    )
+    with _exclusive(dest), _http(client) as http, deadline.running():
         try:
             return _fetch(http, plan)
         finally:
@@ -138,10 +155,18 @@ class _Plan:
     timeout: httpx.Timeout | float
     retries: int
     retry_delay: float
+    limits: FetchLimits
+    deadline: Deadline
 
     @property
     def part(self) -> Path:
         return self.dest / f"{source_file_name(self.url)}.part"
+
+    def request_timeout(self) -> httpx.Timeout:
+        """The per-request timeout, cut to the time left; a read that waits longer than the
+        rate window is slower than any positive minimum rate."""
+        window = self.limits.rate_window if self.limits.min_rate > 0 else None
+        return self.deadline.timeout(self.timeout, window)
 
 
 @dataclass(frozen=True)
@@ -168,8 +193,12 @@ class _Interrupted(Exception):
         self.reason, self.size, self.total, self.version = reason, size, total, version
 
 
+class _OutOfTime(_Interrupted):
+    """The call's deadline passed during a transfer: no retry, but the part may be resumed."""
+
+
 def _fetch(http: httpx.Client, plan: _Plan) -> FetchResult:
-    remote = _head(http, plan.url, plan.timeout)
+    remote = _head(http, plan)
     records = read_state(plan.dest)
     known = records.get(plan.url)
     if known is not None and same_version(known.version, remote.version):
@@ -206,14 +235,34 @@ def _fetch(http: httpx.Client, plan: _Plan) -> FetchResult:
     return FetchResult(status, target, got.sha256, record.last_modified, record.etag, got.size)
 
 
-def _head(http: httpx.Client, url: str, timeout: httpx.Timeout | float) -> _Remote:
+def _head(http: httpx.Client, plan: _Plan) -> _Remote:
+    url = plan.url
     try:
-        response = http.head(url, headers=_HEADERS, timeout=timeout, follow_redirects=True)
+        response = http.head(
+            url,
+            headers=_HEADERS,
+            timeout=plan.request_timeout(),
+            follow_redirects=True,
+            extensions=plan.deadline.extensions,
+        )
+    except httpx.TooManyRedirects:
+        raise FetchError(f"cannot fetch {url}: {_describe_redirects(http)}") from None
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        if plan.deadline.passed:
+            raise FetchError(
+                f"cannot fetch {url}: {_deadline_words(plan)}; nothing stored"
+            ) from None
         raise FetchError(f"cannot fetch {url}: {_describe(exc)}") from None
     _raise_for_status(response, url)
     ranges = response.headers.get("accept-ranges", "").strip().lower() != "none"
-    return _Remote(Version.from_headers(response.headers), ranges)
+    remote = _Remote(Version.from_headers(response.headers), ranges)
+    announced = remote.version.content_length
+    if announced is not None and announced > plan.limits.max_bytes:
+        raise FetchError(
+            f"cannot fetch {url}: the server announces {announced} bytes, more than the cap of "
+            f"{plan.limits.max_bytes} (--max-bytes); nothing downloaded"
+        )
+    return remote
 
 
 def _download(http: httpx.Client, plan: _Plan, remote: _Remote) -> _Downloaded:
@@ -232,6 +281,8 @@ def _download(http: httpx.Client, plan: _Plan, remote: _Remote) -> _Downloaded:
         except _Interrupted as cut:
             failures += 1
             version = cut.version
+            if isinstance(cut, _OutOfTime) or plan.deadline.remaining() <= plan.retry_delay:
+                raise _gave_up(plan, cut, failures, remote.ranges, _deadline_words(plan)) from None
             if failures > plan.retries:
                 raise _gave_up(plan, cut, failures, remote.ranges) from None
             plan.report.note(
@@ -255,7 +306,12 @@ def _attempt(http: httpx.Client, plan: _Plan, version: Version, remote: _Remote)
         have = 0
     try:
         with http.stream(
-            "GET", url, headers=headers, timeout=plan.timeout, follow_redirects=True
+            "GET",
+            url,
+            headers=headers,
+            timeout=plan.request_timeout(),
+            follow_redirects=True,
+            extensions=plan.deadline.extensions,
         ) as response:
             if response.status_code == 416:
                 return _unsatisfiable(response, plan, version, have, remote.version)
@@ -269,12 +325,19 @@ def _attempt(http: httpx.Client, plan: _Plan, version: Version, remote: _Remote)
                 version = Version.from_headers(response.headers)
                 total = _full_total(url, version, remote.version)
                 write_part_version(part, url, version)
+            if total is not None and total > plan.limits.max_bytes:
+                discard_part(part)
+                raise FetchError(
+                    f"cannot fetch {url}: the server sends {total} bytes, more than the cap of "
+                    f"{plan.limits.max_bytes} (--max-bytes); nothing stored"
+                )
             return _stream(response, plan, version, have, total)
+    except httpx.TooManyRedirects:
+        raise FetchError(f"cannot fetch {url}: {_describe_redirects(http)}") from None
     except httpx.TransportError as exc:  # no response at all (connect failure, reset)
         size = part.stat().st_size if part.exists() else 0
-        raise _Interrupted(
-            _describe(exc, detail=False), size, version.content_length, version
-        ) from None
+        cut = _OutOfTime if plan.deadline.passed else _Interrupted
+        raise cut(_describe(exc, detail=False), size, version.content_length, version) from None
 
 
 def _stream(
@@ -288,30 +351,55 @@ def _stream(
             for block in iter(lambda: fh.read(plan.chunk_size), b""):
                 digest.update(block)
     plan.report.start(total, have)
-    with plan.part.open("r+b" if have else "wb") as fh:
+    limits, deadline = plan.limits, plan.deadline
+    rate = RateWindow(limits.min_rate, limits.rate_window, have)
+    with plan.part.open("r+b" if have else "wb", buffering=plan.chunk_size) as fh:
         fh.seek(have)
         fh.truncate()
         try:
-            for chunk in response.iter_raw(plan.chunk_size):
+            # no chunk size: each network read comes back at once, so the limits are checked
+            # between reads and a cut loses nothing that was received
+            for chunk in response.iter_raw():
                 fh.write(chunk)
                 digest.update(chunk)
                 size += len(chunk)
                 plan.report.advance(len(chunk))
+                if (total is not None and size > total) or size > limits.max_bytes:
+                    break
+                if deadline.passed:
+                    fh.flush()
+                    raise _OutOfTime("out of time", size, total, version)
+                if rate.too_slow(size):
+                    fh.flush()
+                    raise _Interrupted(
+                        f"slower than the minimum of {limits.min_rate:g} bytes/s over "
+                        f"{seconds_text(limits.rate_window)} (--min-rate, --rate-window)",
+                        size,
+                        total,
+                        version,
+                    )
         except httpx.TransportError as exc:
             fh.flush()
-            raise _Interrupted(_describe(exc, detail=False), size, total, version) from None
+            cut = _OutOfTime if deadline.passed else _Interrupted
+            raise cut(_describe(exc, detail=False), size, total, version) from None
         except OSError as exc:
             raise FetchError(f"{plan.part}: cannot write the download ({exc.strerror})") from None
         fh.flush()
         os.fsync(fh.fileno())
-    if total is not None and size < total:
-        raise _Interrupted("connection closed early", size, total, version)
     if total is not None and size > total:
         discard_part(plan.part)
         raise FetchError(
-            f"cannot fetch {plan.url}: wrong length, received {size} bytes but the server "
-            f"announced {total}; nothing stored"
+            f"cannot fetch {plan.url}: wrong length, received more than the {total} bytes the "
+            "server announced; nothing stored"
         )
+    if size > limits.max_bytes:
+        discard_part(plan.part)
+        raise FetchError(
+            f"cannot fetch {plan.url}: the body is larger than the cap of {limits.max_bytes} "
+            "bytes (--max-bytes); nothing stored"
+        )
+    if total is not None and size < total:
+        raise _Interrupted("connection closed early", size, total, version)
     return _Downloaded(version, size, digest.hexdigest(), resumed=have > 0)
 
 
@@ -368,7 +456,10 @@ def _unsatisfiable(
     )
 
 
-def _gave_up(plan: _Plan, cut: _Interrupted, attempts: int, ranges: bool) -> FetchError:
+def _gave_up(
+    plan: _Plan, cut: _Interrupted, attempts: int, ranges: bool, reason: str | None = None
+) -> FetchError:
+    """The error after the last attempt: the part is kept when a later run can resume it."""
     part = plan.part
     if ranges and cut.version.if_range and part.exists() and part.stat().st_size:
         outcome = f"{part.name} kept; run again to resume"
@@ -377,9 +468,17 @@ def _gave_up(plan: _Plan, cut: _Interrupted, attempts: int, ranges: bool) -> Fet
         outcome = "nothing stored"
     of = f" of {cut.total}" if cut.total is not None else ""
     return FetchError(
-        f"cannot fetch {plan.url}: {cut.reason} after {cut.size}{of} bytes "
+        f"cannot fetch {plan.url}: {reason or cut.reason} after {cut.size}{of} bytes "
         f"({attempts} attempt{'s' if attempts > 1 else ''}); {outcome}"
     )
+
+
+def _deadline_words(plan: _Plan) -> str:
+    return f"not done within the deadline of {seconds_text(plan.limits.deadline)} (--deadline)"
+
+
+def _describe_redirects(http: httpx.Client) -> str:
+    return f"redirect loop (more than {http.max_redirects} redirects)"
 
 
 def _check_zip(part: Path, url: str) -> None:

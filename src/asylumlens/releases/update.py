@@ -34,6 +34,7 @@ from asylumlens.releases.fetch import (
     FetchResult,
     fetch_release,
 )
+from asylumlens.releases.fetch_limits import DEFAULT_LIMITS, FetchLimits
 from asylumlens.releases.progress import FetchProgress
 from asylumlens.store import Release, Store
 
@@ -110,10 +111,14 @@ def update_release(
     retries: int = DEFAULT_RETRIES,
     retry_delay: float = DEFAULT_RETRY_DELAY,
     timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+    limits: FetchLimits = DEFAULT_LIMITS,
+    allow_count_mismatch: bool = False,
 ) -> UpdateOutcome:
     """Fetch ``url`` into ``dest`` (default ``<store>/downloads``) and ingest it if it is new.
 
-    ``retries``, ``retry_delay`` and ``timeout`` go to :func:`fetch_release`.
+    ``retries``, ``retry_delay``, ``timeout`` and ``limits`` go to :func:`fetch_release`; the
+    deadline bounds the download, so a hostile server cannot hold the store's lock for ever.
+    ``allow_count_mismatch`` goes to :func:`~asylumlens.pipeline.ingest_release`.
 
     :raises FetchError: the download failed (the store is unchanged).
     :raises ReleaseError: the zip is not a readable release (the store is unchanged).
@@ -121,7 +126,16 @@ def update_release(
     """
     with _one_update(store):
         return _update(
-            store, url, dest, fetch_progress, ingest_progress, retries, retry_delay, timeout
+            store,
+            url,
+            dest,
+            fetch_progress,
+            ingest_progress,
+            retries,
+            retry_delay,
+            timeout,
+            limits,
+            allow_count_mismatch,
         )
 
 
@@ -134,6 +148,8 @@ def _update(
     retries: int,
     retry_delay: float,
     timeout: httpx.Timeout | float,
+    limits: FetchLimits,
+    allow_count_mismatch: bool,
 ) -> UpdateOutcome:
     folder = dest if dest is not None else downloads_dir(store)
     fetched = fetch_release(
@@ -143,9 +159,12 @@ def _update(
         retries=retries,
         retry_delay=retry_delay,
         timeout=timeout,
+        limits=limits,
     )
     known = release_from_zip(store, fetched.sha256)
     if fetched.status == "unchanged" and known is not None:
         return UpdateOutcome("unchanged", fetched, known)
-    outcome = ingest_release(fetched.path, store, progress=ingest_progress)
+    outcome = ingest_release(
+        fetched.path, store, progress=ingest_progress, allow_count_mismatch=allow_count_mismatch
+    )
     return UpdateOutcome(outcome.status, fetched, outcome.release)

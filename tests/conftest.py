@@ -1,0 +1,43 @@
+"""Hypothesis profiles for the whole suite: deterministic in CI, exploring on a workstation.
+
+``ci`` (chosen when ``$CI`` is set, as ``.ci/run`` runs): every run draws the same examples
+(``derandomize``) and reads or writes no example database, so a run is repeatable and a
+fresh clone behaves like every other; a failure prints its reproduction blob.
+
+``dev`` (the default): random exploration, as Hypothesis intends, with the example database
+in ``<repo>/.hypothesis/`` (git-ignored) whatever folder pytest runs from, so a failure
+found once is replayed first next time until it is fixed.
+
+Neither has a deadline or the timing health check: the suite shares small machines, and a
+test must not fail because it was slow (no timing assertions). Tests may still set their own
+``max_examples``. ``HYPOTHESIS_PROFILE=ci|dev`` picks a profile explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+
+REPO = Path(__file__).resolve().parent.parent
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "dev",
+    database=DirectoryBasedExampleDatabase(REPO / ".hypothesis" / "examples"),
+    print_blob=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
