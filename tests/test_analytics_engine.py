@@ -274,7 +274,7 @@ def test_rates_query_compiles_to_spark_sql(tmp_path: Path) -> None:
         sql = ibis.to_sql(counts_expr(unbound, spec), dialect="pyspark")
         assert "GROUP BY" in sql and "ROW_NUMBER() OVER" in sql
         assert "`decisions`" in sql
-        assert "DROP TABLE decisions; --'" in sql  # inside a string literal
-        assert sql.count("DROP TABLE") == 1
+        # every occurrence (the case unit's two branches each filter) is a string literal
+        assert sql.count("DROP TABLE") == sql.count("DROP TABLE decisions; --'") >= 1
         if DEFINITIONS[definition].other_relief:
             assert "LEFT OUTER JOIN" in sql or "LEFT JOIN" in sql

@@ -208,6 +208,13 @@ def facts_sql(con: duckdb.DuckDBPyConnection, core: str, *, keys_unique: bool = 
 WITH
 {labels},
 reps AS ({_reps_cte(con)}),
+asyl_case AS (
+    SELECT idncase, count(*)::INTEGER AS n FROM {core} WHERE appl_code = 'ASYL' GROUP BY idncase
+),
+asyl_proc AS (
+    SELECT idnproceeding, count(*)::INTEGER AS n FROM {core} WHERE appl_code = 'ASYL'
+    GROUP BY idnproceeding
+),
 cases AS (
     SELECT {_CASE_COLUMNS} FROM "A_TblCase"
     {_first_per_key(con, "A_TblCase", "idncase", keys_unique)}
@@ -250,10 +257,16 @@ SELECT
     CASE WHEN reps.idncase IS NOT NULL OR c.e_28_date IS NOT NULL
         THEN 'Represented' ELSE 'Not represented' END AS represented_name,
     coalesce(p.is_initial, false) AS initial_completion,
-    (c.idncase IS NULL) AS orphan
+    (c.idncase IS NULL) AS orphan,
+    -- decided ASYL rows of the row's case / proceeding in the whole table: where it is 1,
+    -- a per-case (per-proceeding) pick has nothing to choose, so queries skip its window
+    CASE WHEN p.appl_code = 'ASYL' THEN ac.n END AS case_asylum_decisions,
+    CASE WHEN p.appl_code = 'ASYL' THEN ap.n END AS proceeding_asylum_decisions
 FROM {core} p
 LEFT JOIN cases c ON c.idncase = p.idncase
 LEFT JOIN reps ON reps.idncase = p.idncase
+LEFT JOIN asyl_case ac ON ac.idncase = p.idncase
+LEFT JOIN asyl_proc ap ON ap.idnproceeding = p.idnproceeding
 LEFT JOIN lbl_dec ON lbl_dec.code = p.appl_dec
 LEFT JOIN lbl_judge ON lbl_judge.code = p.ij_code
 LEFT JOIN lbl_court ON lbl_court.code = p.base_city_code

@@ -62,6 +62,7 @@ COUNT_COLUMNS: Final = ("grants", "denials", "others", "other_relief")
 PROVENANCE_COLUMNS: Final = ("definition", "unit", "release", "synthetic")
 """Columns on every row saying how it was counted and from what (and ``partial``)."""
 _UNIT_KEY: Final = {"proceeding": "idnproceeding", "case": "idncase"}
+_UNIT_COUNT: Final = {"proceeding": "proceeding_asylum_decisions", "case": "case_asylum_decisions"}
 # Outcome classes of a counted decision (small integers: cheaper to compare than text).
 GRANT, DENIAL, OTHER, OTHER_RELIEF = 0, 1, 2, 3
 
@@ -146,15 +147,7 @@ def selected_decisions(t: Any, spec: RatesSpec) -> Any:
     if spec.end is not None:
         asyl = asyl.filter(asyl.comp_date <= spec.end)
     if spec.unit in _UNIT_KEY:
-        priority = asyl.appl_dec.substitute(
-            {code: i for i, code in enumerate(CASE_PRIORITY)}, else_=len(CASE_PRIORITY)
-        )
-        window = ibis.window(
-            group_by=asyl[_UNIT_KEY[spec.unit]],
-            order_by=[asyl.comp_date.desc(), priority, asyl.idnproceedingappln.desc()],
-        )
-        asyl = asyl.mutate(_pick=ibis.row_number().over(window))
-        asyl = asyl.filter(asyl._pick == 0).drop("_pick")
+        asyl = _one_per_unit(asyl, spec.unit)
     branches = [
         (asyl.appl_dec.isin(d.grant_codes), GRANT),
         (asyl.appl_dec.isin(d.denial_codes), DENIAL),
@@ -180,6 +173,40 @@ def selected_decisions(t: Any, spec: RatesSpec) -> Any:
             )
         ).drop("relief_proceeding")
     return asyl
+
+
+def _latest_per_unit(asyl: Any, unit: str) -> Any:
+    """The latest decision of each case (proceeding) among ``asyl``'s rows; same-day ties by
+    :data:`CASE_PRIORITY`, then the newest application row."""
+    priority = asyl.appl_dec.substitute(
+        {code: i for i, code in enumerate(CASE_PRIORITY)}, else_=len(CASE_PRIORITY)
+    )
+    window = ibis.window(
+        group_by=asyl[_UNIT_KEY[unit]],
+        order_by=[asyl.comp_date.desc(), priority, asyl.idnproceedingappln.desc()],
+    )
+    picked = asyl.mutate(_pick=ibis.row_number().over(window))
+    return picked.filter(picked._pick == 0).drop("_pick")
+
+
+def _one_per_unit(asyl: Any, unit: str) -> Any:
+    """One decision per case (proceeding): :func:`_latest_per_unit`, run only where there is
+    a choice.
+
+    The fact table counts each case's (proceeding's) decided ASYL rows in the whole table
+    (``case_asylum_decisions``); a row whose count is 1 is the only candidate its case can
+    have under any filter, so it passes as it is, and the window (a sort of every selected
+    row: 1.4 s instead of 0.35 s at full scale) runs over the other rows only. Exactly the
+    same rows as the window over all of them; fact tables built before the count existed
+    take the window everywhere.
+    """
+    count = _UNIT_COUNT[unit]
+    if count not in asyl.columns:
+        return _latest_per_unit(asyl, unit)
+    sole = asyl[count] == 1
+    alone = asyl.filter(sole)
+    rest = _latest_per_unit(asyl.filter(~sole | asyl[count].isnull()), unit)
+    return alone.union(rest, distinct=False)
 
 
 def group_columns(by: Sequence[str]) -> list[str]:
