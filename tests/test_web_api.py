@@ -286,6 +286,12 @@ def test_judges_of_a_court_equal_library(client: TestClient, store: Store) -> No
     body = client.get(f"/api/v1/judges?court={court}").json()
     lib = analytics.judges(court=court, store=store)
     assert_same_rows(body["rows"], library_rows(lib))
+    # how the estimates were made travels with them, as the library says it
+    assert body["model"]["model"] == lib.attrs["model"]
+    assert body["model"]["note"] == lib.attrs["note"]
+    assert [r["judge"] for r in body["model"]["not_judges"]] == [
+        r["judge"] for r in lib.attrs["not_judges"]
+    ]
 
 
 def test_judges_list_is_rates_by_judge(client: TestClient, store: Store) -> None:

@@ -222,7 +222,8 @@ def judges(
     if court:
         entity = find(state.queries, "courts", court)
         frame = state.queries.judges(entity.code, nationality, definition, since, until, unit)
-        return respond(request, state, fmt, frame.columns, frame.rows, page, query)
+        model = {k: frame.attrs.get(k) for k in ("model", "note", "prior", "not_judges")}
+        return respond(request, state, fmt, frame.columns, frame.rows, page, query, model=model)
     where = (("nationality", (nationality,)),) if nationality else ()
     q = RatesQuery(
         definition=definition, by=("judge",), where=where, since=since, until=until, unit=unit

@@ -34,6 +34,9 @@ class Envelope(BaseModel):
     total_rows: int
     next: str | None
     next_url: str | None
+    model: dict[str, Any] | None = None
+    """With a court's judges: how the estimates were made (``model``, ``note``, ``prior``)
+    and the codes that are not judges (``not_judges``), never fitted or ranked."""
 
 
 def cache_headers(state: WebState) -> dict[str, str]:

@@ -208,6 +208,8 @@ def court(
             "definition": definition,
             "spread": spread.attrs.get("spread"),
             "prior": spread.attrs.get("prior"),
+            "model_note": spread.attrs.get("note"),
+            "not_judges": spread.attrs.get("not_judges"),
         },
     )
     where: Where = (("court", (entity.code,)),)
