@@ -31,6 +31,7 @@ from functools import partial
 from typing import Any, Final
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from asylumlens.analytics.definitions import (
@@ -250,14 +251,20 @@ def partial_flags(frame: pd.DataFrame, spec: RatesSpec, coverage: Coverage) -> p
     dimension covers the whole date range, so it is partial when ``until`` is open or
     later than the last complete day: its counts will still grow.
     """
-    ends = pd.Series([spec.end or date.max] * len(frame), index=frame.index, dtype=object)
-    if "fiscal_year" in spec.by:
-        fy_end = frame["fiscal_year"].map(lambda y: fiscal_year_end(int(y)))
-        ends = pd.Series([min(a, b) for a, b in zip(ends, fy_end, strict=True)], index=ends.index)
-    if "calendar_year" in spec.by:
-        cy_end = frame["calendar_year"].map(lambda y: calendar_year_end(int(y)))
-        ends = pd.Series([min(a, b) for a, b in zip(ends, cy_end, strict=True)], index=ends.index)
-    return pd.Series([not coverage.covers(e) for e in ends], index=frame.index, dtype=bool)
+    last = coverage.last_complete_day
+    if last is None:
+        return pd.Series(True, index=frame.index, dtype=bool)
+    # Vectorised over the (few) distinct years: a judge x year frame has 10^5 rows.
+    ends = np.full(len(frame), (spec.end or date.max).toordinal(), dtype=np.int64)
+    for column, year_end in (
+        ("fiscal_year", fiscal_year_end),
+        ("calendar_year", calendar_year_end),
+    ):
+        if column in spec.by:
+            years, where = np.unique(frame[column].to_numpy(dtype=np.int64), return_inverse=True)
+            year_ends = np.array([year_end(int(y)).toordinal() for y in years], dtype=np.int64)
+            ends = np.minimum(ends, year_ends[where.ravel()])
+    return pd.Series(ends > last.toordinal(), index=frame.index, dtype=bool)
 
 
 def finish(counts: pd.DataFrame, spec: RatesSpec, coverage: Coverage | None = None) -> pd.DataFrame:
