@@ -17,13 +17,12 @@ same canonical entry: junk can never add an entry.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from asylumlens.web.canonical import canonical_query, matching_route, normalised_query
+from asylumlens.web.memo import ByteBoundedLRU
 from asylumlens.web.provenance import etag_matches
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -41,47 +40,20 @@ class Stored:
         return 256 + len(key) + len(self.body) + sum(len(k) + len(v) + 64 for k, v in self.headers)
 
 
-class ResponseMemo:
-    """A thread-safe LRU of stored responses whose total :meth:`Stored.cost` stays under
-    ``max_bytes``; an entry larger than ``max_body`` is never kept."""
+class ResponseMemo(ByteBoundedLRU[str, Stored]):
+    """The stored responses, by canonical URL, whose total :meth:`Stored.cost` stays under
+    ``max_bytes``; a body larger than ``max_body`` is never kept."""
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES, max_body: int = DEFAULT_MAX_BODY):
-        self.max_bytes = max_bytes
+        super().__init__(max_bytes)
         self.max_body = max_body
-        self._items: OrderedDict[str, tuple[Stored, int]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    @property
-    def size_bytes(self) -> int:
-        with self._lock:
-            return self._bytes
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._items)
 
     def get(self, key: str) -> Stored | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            self._items.move_to_end(key)
-            return item[0]
+        return self.lookup(key)
 
     def put(self, key: str, stored: Stored) -> None:
-        cost = stored.cost(key)
-        if cost > self.max_bytes or len(stored.body) > self.max_body:
-            return
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._bytes -= old[1]
-            self._items[key] = (stored, cost)
-            self._bytes += cost
-            while self._bytes > self.max_bytes:
-                _, (_, evicted) = self._items.popitem(last=False)
-                self._bytes -= evicted
+        if len(stored.body) <= self.max_body:
+            self.store(key, stored, stored.cost(key))
 
 
 class ResponseCache:

@@ -13,8 +13,6 @@ of the same id cannot switch the figures under a running server.
 from __future__ import annotations
 
 import sys
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +22,7 @@ import pandas as pd
 from asylumlens import analytics
 from asylumlens.output import jsonable
 from asylumlens.store import Release, Store
+from asylumlens.web.memo import ByteBoundedLRU
 
 Where = tuple[tuple[str, tuple[str, ...]], ...]
 """A filter as a hashable value: ((dimension, (code, ...)), ...), sorted by dimension."""
@@ -96,44 +95,15 @@ def frame_bytes(frame: Frame) -> int:
     return total + len(repr(frame.attrs))
 
 
-class FrameMemo:
-    """A thread-safe LRU of computed frames (requests run on a thread pool) whose total
-    :func:`frame_bytes` stays under ``max_bytes``."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[Hashable, tuple[Frame, int]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    @property
-    def size_bytes(self) -> int:
-        with self._lock:
-            return self._bytes
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._items)
+class FrameMemo(ByteBoundedLRU[Hashable, Frame]):
+    """Computed frames (requests run on a thread pool) whose total :func:`frame_bytes`
+    stays under ``max_bytes``."""
 
     def get(self, key: Hashable, compute: Callable[[], Frame]) -> Frame:
-        with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-                return item[0]
-        frame = compute()
-        cost = frame_bytes(frame)
-        if cost > self.max_bytes:
-            return frame
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._bytes -= old[1]
-            self._items[key] = (frame, cost)
-            self._bytes += cost
-            while self._bytes > self.max_bytes:
-                _, (_, evicted) = self._items.popitem(last=False)
-                self._bytes -= evicted
+        frame = self.lookup(key)
+        if frame is None:
+            frame = compute()
+            self.store(key, frame, frame_bytes(frame))
         return frame
 
 
