@@ -34,5 +34,7 @@ def test_bench_runs_and_appends_results(tmp_path: Path) -> None:
     text = results.read_text(encoding="utf-8")
     assert text.startswith("# Benchmark results")
     assert text.count("## Analytics queries") == 2
-    assert "nproc" in text and "| rates trac by judge × fiscal_year |" in text
+    assert "nproc" in text
+    assert "| rates trac by judge × fiscal_year, by application |" in text
+    assert "| rates trac by judge × fiscal_year, by case (trac's default) |" in text
     assert "**NO**" not in text  # the fact table and the raw tables agree
