@@ -204,3 +204,41 @@ def test_missing_court_decision_lookup_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no tblLookupCourtDecision"):
         b.publish(tmp_path)
     assert not (tmp_path / "releases" / "2026-0101" / "decisions.parquet").exists()
+
+
+def test_fast_case_pick_equals_the_window_over_every_row(tmp_path: Path) -> None:
+    """The fact table's per-case counts let the case unit skip its window where a case has
+    one decision; the result must be the window's, exactly, rows without a case id included
+    (a window puts them in one partition). Checked against the same query on a fact table
+    without the counts, which takes the window everywhere."""
+    import shutil
+
+    import duckdb
+
+    b = Builder()
+    for year, decisions in ((2019, ("G",)), (2019, ("D", "G")), (2020, ("D",)), (2021, ("L", "D"))):
+        case = b.case()
+        for i, code in enumerate(decisions):
+            b.application(b.proceeding(case, date(year, 3, 1 + i)), code)
+    for code in ("G", "D", "D"):  # proceedings that name no case
+        b.application(b.proceeding(None, date(2019, 5, 1)), code)  # type: ignore[arg-type]
+    fast = tmp_path / "fast"
+    b.publish(fast)
+    slow = tmp_path / "slow"
+    shutil.copytree(fast, slow, symlinks=True)
+    facts = next(slow.rglob("decisions.parquet"))
+    con = duckdb.connect()
+    con.execute(
+        "COPY (SELECT * EXCLUDE (case_asylum_decisions, proceeding_asylum_decisions) "
+        f"FROM read_parquet('{facts}')) TO '{facts}.tmp' (FORMAT parquet)"
+    )
+    Path(f"{facts}.tmp").replace(facts)
+    for unit in ("case", "proceeding"):
+        got = rates("trac", by=("fiscal_year",), unit=unit, store=fast)
+        want = rates("trac", by=("fiscal_year",), unit=unit, store=slow)
+        cols = ["fiscal_year", "grants", "denials", "total"]
+        assert got[cols].to_dict("records") == want[cols].to_dict("records"), unit
+    by_case = rates("trac", by=(), unit="case", store=fast).iloc[0]
+    # cases: G; D then G -> G; D; L then D -> D; the three without a case id -> one, the
+    # latest with same-day ties by priority (G before D)
+    assert (by_case["grants"], by_case["total"]) == (3, 5)

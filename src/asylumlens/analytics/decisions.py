@@ -258,15 +258,16 @@ SELECT
         THEN 'Represented' ELSE 'Not represented' END AS represented_name,
     coalesce(p.is_initial, false) AS initial_completion,
     (c.idncase IS NULL) AS orphan,
-    -- decided ASYL rows of the row's case / proceeding in the whole table: where it is 1,
-    -- a per-case (per-proceeding) pick has nothing to choose, so queries skip its window
+    -- decided ASYL rows of the row's case / proceeding in the whole table (rows without a
+    -- case id count as one case, as a window partitions them): where it is 1, a per-case
+    -- (per-proceeding) pick has nothing to choose, so queries skip its window
     CASE WHEN p.appl_code = 'ASYL' THEN ac.n END AS case_asylum_decisions,
     CASE WHEN p.appl_code = 'ASYL' THEN ap.n END AS proceeding_asylum_decisions
 FROM {core} p
 LEFT JOIN cases c ON c.idncase = p.idncase
 LEFT JOIN reps ON reps.idncase = p.idncase
-LEFT JOIN asyl_case ac ON ac.idncase = p.idncase
-LEFT JOIN asyl_proc ap ON ap.idnproceeding = p.idnproceeding
+LEFT JOIN asyl_case ac ON ac.idncase IS NOT DISTINCT FROM p.idncase
+LEFT JOIN asyl_proc ap ON ap.idnproceeding IS NOT DISTINCT FROM p.idnproceeding
 LEFT JOIN lbl_dec ON lbl_dec.code = p.appl_dec
 LEFT JOIN lbl_judge ON lbl_judge.code = p.ij_code
 LEFT JOIN lbl_court ON lbl_court.code = p.base_city_code
