@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import struct
@@ -20,29 +19,12 @@ import pytest
 from asylumlens.pipeline import ingest_release
 from asylumlens.store import Store
 from asylumlens.synth import generate
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file under the store with its bytes (the store 'as it was')."""
-    return {
-        str(p.relative_to(root)): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and "staging" not in p.parts
-    }
+from cli_support import run_cli as cli_run
+from cli_support import snapshot
 
 
 def run_cli(*args: str, env_store: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    if env_store is not None:
-        env["ASYLUMLENS_STORE"] = str(env_store)
-    return subprocess.run(
-        [sys.executable, "-m", "asylumlens", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
+    return cli_run(*args, env={"ASYLUMLENS_STORE": str(env_store)} if env_store else None)
 
 
 @pytest.fixture(scope="module")

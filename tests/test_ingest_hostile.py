@@ -9,7 +9,6 @@ checks the store, the manifest or the working folder afterwards.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -30,6 +29,8 @@ from asylumlens.layout import RELEASE_TABLES, TABLES
 from asylumlens.pipeline import ingest_release, write_catalog
 from asylumlens.store import Release, Store
 from asylumlens.synth import generate
+from cli_support import run_cli as cli_run
+from cli_support import snapshot
 
 EVIL = "x\" AS SELECT 1; COPY (SELECT 'pwned') TO 'PWNED.csv'; CREATE VIEW \"y.csv"
 
@@ -61,27 +62,8 @@ def store(base: dict[str, Path], tmp_path: Path) -> Path:
     return target
 
 
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(root)): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and "staging" not in p.parts
-    }
-
-
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    src = str(Path(__file__).resolve().parents[1] / "src")
-    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run(
-        [sys.executable, "-m", "asylumlens", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=300,
-        check=False,
-    )
+    return cli_run(*args, cwd=cwd)
 
 
 def error_line(proc: subprocess.CompletedProcess[str]) -> str:

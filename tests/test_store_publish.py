@@ -26,6 +26,7 @@ from asylumlens.errors import StoreError
 from asylumlens.pipeline import ingest_release
 from asylumlens.store import MARKER, Release, Store
 from asylumlens.synth import generate
+from cli_support import run_cli as cli_run
 
 RELEASE_DATE = date(2026, 11, 1)
 RID = RELEASE_DATE.isoformat()
@@ -43,18 +44,10 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def run_cli(*args: str, fault: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != FAULT_ENV}
-    env["COLUMNS"] = "200"  # tables unwrapped
+    extra = {"COLUMNS": "200"}  # tables unwrapped
     if fault is not None:
-        env[FAULT_ENV] = fault
-    return subprocess.run(
-        [sys.executable, "-m", "asylumlens", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
+        extra[FAULT_ENV] = fault
+    return cli_run(*args, env=extra, drop=(FAULT_ENV,))
 
 
 def sha(rel: Release) -> str:

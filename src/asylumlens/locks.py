@@ -19,7 +19,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -42,61 +42,60 @@ def _open_lock_file(root: Path) -> int:
         ) from None
 
 
-@contextmanager
-def ingest_lock(root: Path) -> Iterator[None]:
-    """Hold the store's ingest lock, or raise :class:`StoreError` at once if another
-    process holds it."""
-    key = str(root.resolve())
-    with _guard:
-        held = _held.get(key)
-        if held is not None:
-            _held[key] = (held[0], held[1] + 1)
-    if held is None:
-        fd = _open_lock_file(root)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise StoreError(
-                f"{root}: another ingest into this store is running; "
-                "run this one again when it has finished"
-            ) from None
-        with _guard:
-            _held[key] = (fd, 1)
+def _flock_now(fd: int, mode: int) -> bool:
+    """``flock(fd, mode)`` without waiting; on refusal the descriptor is closed."""
     try:
-        yield
-    finally:
-        with _guard:
-            fd, depth = _held[key]
-            if depth > 1:
-                _held[key] = (fd, depth - 1)
-            else:
-                del _held[key]
-                os.close(fd)  # closing the only descriptor releases the flock
+        fcntl.flock(fd, mode | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return False
+    return True
 
 
-def try_ingest_lock(root: Path) -> bool:
-    """Whether the ingest lock could be taken now (it is then held: release it with
-    :func:`release_ingest_lock`). False when another process holds it or the store is
-    read-only: callers then simply skip their optional repair."""
+def _acquire(root: Path, open_lock_file: Callable[[Path], int]) -> bool:
+    """Take the ingest lock (re-entrant within this process); False if another process
+    holds it. ``open_lock_file`` says what a store that cannot be written means."""
     key = str(root.resolve())
     with _guard:
         held = _held.get(key)
         if held is not None:
             _held[key] = (held[0], held[1] + 1)
             return True
-    try:
-        fd = os.open(root / INGEST_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
+    fd = open_lock_file(root)
+    if fd < 0 or not _flock_now(fd, fcntl.LOCK_EX):
         return False
     with _guard:
         _held[key] = (fd, 1)
     return True
+
+
+@contextmanager
+def ingest_lock(root: Path) -> Iterator[None]:
+    """Hold the store's ingest lock, or raise :class:`StoreError` at once if another
+    process holds it."""
+    if not _acquire(root, _open_lock_file):
+        raise StoreError(
+            f"{root}: another ingest into this store is running; "
+            "run this one again when it has finished"
+        )
+    try:
+        yield
+    finally:
+        release_ingest_lock(root)
+
+
+def _open_if_writable(root: Path) -> int:
+    try:
+        return os.open(root / INGEST_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError:
+        return -1
+
+
+def try_ingest_lock(root: Path) -> bool:
+    """Whether the ingest lock could be taken now (it is then held: release it with
+    :func:`release_ingest_lock`). False when another process holds it or the store is
+    read-only: callers then simply skip their optional repair."""
+    return _acquire(root, _open_if_writable)
 
 
 def release_ingest_lock(root: Path) -> None:
@@ -107,7 +106,7 @@ def release_ingest_lock(root: Path) -> None:
             _held[key] = (fd, depth - 1)
             return
         del _held[key]
-    os.close(fd)
+    os.close(fd)  # closing the only descriptor releases the flock
 
 
 def pin(folder: Path) -> bool:
@@ -121,10 +120,7 @@ def pin(folder: Path) -> bool:
             fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except (FileNotFoundError, NotADirectoryError):
             return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+        if not _flock_now(fd, fcntl.LOCK_SH):
             return False
         _pins[key] = fd
         return True
