@@ -33,7 +33,7 @@ import pandas as pd
 from asylumlens.errors import QueryError
 from asylumlens.layout import TABLES
 from asylumlens.pipeline import MEMORY_LIMIT
-from asylumlens.store import Release, Store
+from asylumlens.store import Release, Store, quote_identifier
 
 EXCLUDED_COLUMNS: Final = frozenset({"_repairs"})
 """Columns that say how a row was read, not what EOIR recorded: never a change."""
@@ -155,22 +155,18 @@ def release_summary(rel: Release) -> dict[str, Any]:
     }
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _attach(con: duckdb.DuckDBPyConnection, prefix: str, rel: Release) -> set[str]:
     """Views ``<prefix>_<stem>`` over ``rel``; returns the stems present."""
     stems = set()
     for name, sql in rel.view_definitions().items():
         if name in TABLES:
-            con.execute(f"CREATE VIEW {_ident(f'{prefix}_{name}')} AS {sql}")
+            con.execute(f"CREATE VIEW {quote_identifier(f'{prefix}_{name}')} AS {sql}")
             stems.add(name)
     return stems
 
 
 def _columns(con: duckdb.DuckDBPyConnection, view: str) -> list[str]:
-    rows = con.execute(f"DESCRIBE {_ident(view)}").fetchall()
+    rows = con.execute(f"DESCRIBE {quote_identifier(view)}").fetchall()
     return [str(r[0]) for r in rows]
 
 
@@ -182,15 +178,15 @@ def table_diff(con: duckdb.DuckDBPyConnection, stem: str, key_limit: int) -> Tab
     """Compare ``old_<stem>`` and ``new_<stem>`` by the table's primary key."""
     pk = TABLES[stem].primary_key
     assert pk is not None
-    old_v, new_v = _ident(f"old_{stem}"), _ident(f"new_{stem}")
+    old_v, new_v = quote_identifier(f"old_{stem}"), quote_identifier(f"new_{stem}")
     new_cols = set(_columns(con, f"new_{stem}"))
     shared = [
         c
         for c in _columns(con, f"old_{stem}")
         if c in new_cols and c != pk and c not in EXCLUDED_COLUMNS
     ]
-    k = _ident(pk)
-    differs = [f"o.{_ident(c)} IS DISTINCT FROM n.{_ident(c)}" for c in shared]
+    k = quote_identifier(pk)
+    differs = [f"o.{quote_identifier(c)} IS DISTINCT FROM n.{quote_identifier(c)}" for c in shared]
     any_differs = " OR ".join(differs) or "FALSE"
     per_column = ", ".join(
         f"count(*) FILTER (WHERE o.{k} IS NOT NULL AND n.{k} IS NOT NULL AND {d})" for d in differs
@@ -221,10 +217,10 @@ def code_changes(con: duckdb.DuckDBPyConnection, stem: str, column: str) -> list
     """Old -> new code pairs of ``column`` on rows present in both releases, most first."""
     pk = TABLES[stem].primary_key
     assert pk is not None
-    k, c = _ident(pk), _ident(column)
+    k, c = quote_identifier(pk), quote_identifier(column)
     rows = con.execute(
-        f"SELECT o.{c}, n.{c}, count(*) FROM {_ident(f'old_{stem}')} o "
-        f"JOIN {_ident(f'new_{stem}')} n ON o.{k} = n.{k} "
+        f"SELECT o.{c}, n.{c}, count(*) FROM {quote_identifier(f'old_{stem}')} o "
+        f"JOIN {quote_identifier(f'new_{stem}')} n ON o.{k} = n.{k} "
         f"WHERE o.{c} IS DISTINCT FROM n.{c} GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2"
     ).fetchall()
     return [CodeChange(stem, column, r[0], r[1], int(r[2])) for r in rows]
