@@ -64,7 +64,8 @@ def live(app: FastAPI) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(10)
+        thread.join(30)
+        assert not thread.is_alive(), "server did not stop"  # no worker left at exit
 
 
 def rows_of(df: Any) -> list[dict[str, Any]]:

@@ -9,6 +9,11 @@ a new manifest, which invalidates the cached connection.
 A release without ``decisions.parquet`` (one ingested before the fact table existed)
 gets the table built in memory on first use.
 
+Every connection and cursor is owned here, and :func:`close_sources` (also run at
+interpreter exit) interrupts any query still running and closes them all: a DuckDB
+query left running in a daemon thread (a web worker) when Python finalizes aborts the
+process ("terminate called ... exception not rethrown", duckdb/duckdb#13904).
+
 Each open release also knows how far its data reaches (:class:`Coverage`): the latest
 completion date in its fact table, and the last day whose decisions are all in it. Years
 ending after that day are partial, and every output says so.
@@ -16,6 +21,7 @@ ending after that day are partial, and every output says so.
 
 from __future__ import annotations
 
+import atexit
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
@@ -41,6 +47,11 @@ _lock = threading.Lock()
 _connections: dict[tuple[str, int], duckdb.DuckDBPyConnection] = {}
 _COMPILED_MAX = 4096
 _compiled: OrderedDict[tuple[tuple[str, int], Hashable], str] = OrderedDict()
+_cursors: dict[tuple[str, int], list[duckdb.DuckDBPyConnection]] = {}  # handed to threads
+_generation = 0  # bumped by close_sources: thread-local cursors of older ones are closed
+_running = threading.Condition(_lock)
+_active = 0  # queries executing now (run_sql)
+CLOSE_WAIT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -137,7 +148,15 @@ class Source:
         return self.run_sql(sql)
 
     def run_sql(self, sql: str) -> pd.DataFrame:
-        df: pd.DataFrame = self.cursor.execute(sql).df()
+        global _active
+        with _running:
+            _active += 1
+        try:
+            df: pd.DataFrame = self.cursor.execute(sql).df()
+        finally:
+            with _running:
+                _active -= 1
+                _running.notify_all()
         return df
 
 
@@ -157,6 +176,8 @@ def _base_connection(rel: Release, key: tuple[str, int]) -> duckdb.DuckDBPyConne
         con = _connections.get(key)
         if con is None:
             for old in [k for k in _connections if k[0] == key[0]]:
+                for cursor in _cursors.pop(old, []):
+                    cursor.close()
                 _connections.pop(old).close()
                 _coverage.pop(old, None)
             con = rel.connect()
@@ -184,14 +205,41 @@ def open_source(store: StoreArg = None, release: ReleaseArg = None) -> Iterator[
     rel = resolve_release(store, release)
     key = _release_key(rel)
     base = _base_connection(rel, key)
-    bound: dict[tuple[str, int], tuple[duckdb.DuckDBPyConnection, Any]] = (
+    bound: dict[tuple[str, int], tuple[int, duckdb.DuckDBPyConnection, Any]] = (
         _local.__dict__.setdefault("bound", {})
     )
     entry = bound.get(key)
-    if entry is None:
+    if entry is None or entry[0] != _generation:
         for stale in [k for k in bound if k[0] == key[0]]:
             del bound[stale]
-        cursor = base.cursor()
-        entry = (cursor, ibis.duckdb.from_connection(cursor).table("decisions"))
+        with _lock:
+            cursor = base.cursor()
+            _cursors.setdefault(key, []).append(cursor)
+            generation = _generation
+        entry = (generation, cursor, ibis.duckdb.from_connection(cursor).table("decisions"))
         bound[key] = entry
-    yield Source(rel, entry[1], entry[0], key)
+    yield Source(rel, entry[2], entry[1], key)
+
+
+def close_sources() -> None:
+    """Interrupt running queries and close every cached connection and cursor.
+
+    Safe to call at any time: the next :func:`open_source` opens afresh. Registered with
+    :mod:`atexit`, so no DuckDB work is left in another thread when Python finalizes.
+    """
+    global _generation
+    with _running:
+        _generation += 1
+        cursors = [c for group in _cursors.values() for c in group]
+        connections = list(_connections.values())
+        _cursors.clear()
+        _connections.clear()
+        _compiled.clear()
+        for cursor in cursors:
+            cursor.interrupt()
+        _running.wait_for(lambda: _active == 0, timeout=CLOSE_WAIT_SECONDS)
+        for con in [*cursors, *connections]:
+            con.close()
+
+
+atexit.register(close_sources)
