@@ -6,7 +6,10 @@ PY := $(VENV)/bin/python
 DEMO_DIR ?= demo-data
 DEMO_CASES ?= 200000
 DEMO_PORT ?= 8000
+DEMO_DATE ?= 2026-11-01
 STORE := $(DEMO_DIR)/store
+# synth writes the release folder and, beside it (not in it), its ground-truth manifest
+DEMO_RELEASE = $(DEMO_DIR)/release/EOIR Case Data $(shell date -d $(DEMO_DATE) +%Y-%m%d)
 
 .PHONY: install browser demo test lint typecheck unit bench clean
 
@@ -25,8 +28,8 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 demo: install
-	$(PY) -m asylumlens synth $(DEMO_DIR)/release --cases $(DEMO_CASES) --seed 2026
-	$(PY) -m asylumlens ingest $(DEMO_DIR)/release --store $(STORE)
+	$(PY) -m asylumlens synth $(DEMO_DIR)/release --cases $(DEMO_CASES) --seed 2026 --date $(DEMO_DATE)
+	$(PY) -m asylumlens ingest "$(DEMO_RELEASE)" --store $(STORE)
 	$(PY) -m asylumlens compare --period FY2025 --baseline FY2010-FY2024 --store $(STORE)
 	@echo "Dashboard: http://127.0.0.1:$(DEMO_PORT)/  (Ctrl-C to stop)"
 	$(PY) -m asylumlens serve --store $(STORE) --host 127.0.0.1 --port $(DEMO_PORT)
