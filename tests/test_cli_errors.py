@@ -236,3 +236,13 @@ def test_other_duckdb_io_errors_and_plain_os_errors_are_bugs(tmp_path: Path) -> 
     wrapped = RuntimeError("stage 1 failed")
     wrapped.__cause__ = OSError(errno.EDQUOT, os.strerror(errno.EDQUOT), "/q/file")
     assert str(storage_fault(wrapped)) == f"/q/file: {os.strerror(errno.EDQUOT)} (EDQUOT)"
+
+
+def test_version_prints_the_installed_distribution_version() -> None:
+    from importlib.metadata import version
+
+    done = subprocess.run(
+        [sys.executable, "-m", "asylumlens", "--version"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"asylumlens {version('asylumlens')}\n"

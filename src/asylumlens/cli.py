@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from asylumlens import __version__
 from asylumlens.errors import AsylumLensError
 from asylumlens.releases.fetch_limits import (
     DEFAULT_DEADLINE,
@@ -36,6 +37,28 @@ app = typer.Typer(
 )
 
 err_console = Console(stderr=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"asylumlens {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Reproducible asylum-outcome analytics over EOIR's immigration-court case data."""
+
 
 MAX_LIMIT = 10**9  # --limit: far above any release's rejects, far below DuckDB's BIGINT
 
