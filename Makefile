@@ -9,7 +9,7 @@ DEMO_PORT ?= 8000
 DEMO_DATE ?= 2026-11-01
 STORE := $(DEMO_DIR)/store
 # synth writes the release folder and, beside it (not in it), its ground-truth manifest
-DEMO_RELEASE = $(DEMO_DIR)/release/EOIR Case Data $(shell date -d $(DEMO_DATE) +%Y-%m%d)
+DEMO_RELEASE = $(DEMO_DIR)/release/$(shell $(PY) -c "from datetime import date; from asylumlens.synth.writer import release_dir_name; print(release_dir_name(date.fromisoformat('$(DEMO_DATE)')))")
 
 .PHONY: install browser demo test lint typecheck unit bench clean
 

@@ -57,7 +57,8 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    """Reproducible asylum-outcome analytics over EOIR's immigration-court case data."""
+    # the app's help text is Typer(help=...) above; this callback only adds --version
+    pass
 
 
 MAX_LIMIT = 10**9  # --limit: far above any release's rejects, far below DuckDB's BIGINT

@@ -176,8 +176,8 @@ def _base_connection(rel: Release, key: tuple[str, int]) -> duckdb.DuckDBPyConne
         con = _connections.get(key)
         if con is None:
             for old in [k for k in _connections if k[0] == key[0]]:
-                for cursor in _cursors.pop(old, []):
-                    cursor.close()
+                # another thread may be mid-query on one: dropped, closed when it lets go
+                _cursors.pop(old, None)
                 _connections.pop(old).close()
                 _coverage.pop(old, None)
             con = rel.connect()
