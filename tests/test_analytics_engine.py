@@ -117,6 +117,26 @@ def test_build_decisions_counts_only_decided_completed(tmp_path: Path) -> None:
     assert sorted(f["appl_code"] for f in facts(tmp_path)) == ["ASYL", "WCAT"]
 
 
+def test_fact_rows_are_stored_asylum_first_then_by_date(tmp_path: Path) -> None:
+    """The ASYL rows every definition reads come first in the file, each code's rows in
+    completion-date order, so queries skip the other codes' row groups (the layout behind
+    bench/queries.py's figures)."""
+    b = Builder()
+    for i, (code, day) in enumerate(
+        [("WCAT", 3), ("ASYL", 9), ("ASYW", 1), ("ASYL", 2), ("WCAT", 1), ("ASYL", 5)]
+    ):
+        case = b.case()
+        b.application(b.proceeding(case, date(2020, 1, day)), "D" if i % 2 else "G", code=code)
+    release = b.publish(tmp_path)
+    rows = duckdb.connect().execute(
+        "SELECT appl_code, comp_date FROM read_parquet(?, file_row_number = true) "
+        "ORDER BY file_row_number",
+        [str(release.path / "decisions.parquet")],
+    ).fetchall()
+    assert rows == sorted(rows)
+    assert [r[0] for r in rows] == ["ASYL"] * 3 + ["ASYW"] + ["WCAT"] * 2
+
+
 def test_case_unit_keeps_latest_then_priority(tmp_path: Path) -> None:
     b = Builder()
     case = b.case()
