@@ -15,7 +15,8 @@ from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from asylumlens.web.canonical import canonical_query
@@ -56,6 +57,23 @@ def _spec_json(spec: Mapping[str, Any]) -> Markup:
     return Markup(text)  # every "<" escaped; inside a non-executed script block
 
 
+@pass_context
+def _pinned(ctx: Context, url: str) -> str:
+    """``url`` (an internal link) kept on the page's release when the page is pinned.
+
+    A page reached with ``?release=ID`` is a permalink: every link it renders through this
+    filter (``{{ "/judges/" ~ code | pinned }}``) carries the same ``release``, so a reader
+    following it stays on the figures that were cited. Unpinned pages link unpinned.
+    """
+    pin = ctx.get("pin")
+    if not pin:
+        return url
+    base, _, fragment = url.partition("#")
+    joiner = "&" if "?" in base else "?"
+    pinned = f"{base}{joiner}{urlencode({'release': pin})}"
+    return f"{pinned}#{fragment}" if fragment else pinned
+
+
 def make_environment() -> Environment:
     env = Environment(
         loader=PackageLoader("asylumlens.web", "templates"),
@@ -66,6 +84,7 @@ def make_environment() -> Environment:
     env.filters["pct"] = _pct
     env.filters["num"] = _num
     env.filters["spec_json"] = _spec_json
+    env.filters["pinned"] = _pinned
     env.filters["path_quote"] = lambda v: quote(str(v), safe="")
     env.globals["urlencode"] = lambda pairs: urlencode(list(pairs), doseq=True)
     env.globals["static_versions"] = STATIC_VERSIONS
@@ -87,6 +106,7 @@ def page_context(request: Request, **context: Any) -> dict[str, Any]:
         "twins": twins,
         "path": request.url.path,
         "query": query,
+        "pin": None,  # the release id of a pinned page (?release=ID), for the `pinned` filter
         **context,
     }
 
