@@ -23,6 +23,8 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 REPO = Path(__file__).resolve().parent.parent
 
+pytest_plugins = ["browser_support"]  # the browser suites' fixtures (a real server, Chromium)
+
 settings.register_profile(
     "ci",
     derandomize=True,

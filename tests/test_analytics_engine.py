@@ -128,11 +128,15 @@ def test_fact_rows_are_stored_asylum_first_then_by_date(tmp_path: Path) -> None:
         case = b.case()
         b.application(b.proceeding(case, date(2020, 1, day)), "D" if i % 2 else "G", code=code)
     release = b.publish(tmp_path)
-    rows = duckdb.connect().execute(
-        "SELECT appl_code, comp_date FROM read_parquet(?, file_row_number = true) "
-        "ORDER BY file_row_number",
-        [str(release.path / "decisions.parquet")],
-    ).fetchall()
+    rows = (
+        duckdb.connect()
+        .execute(
+            "SELECT appl_code, comp_date FROM read_parquet(?, file_row_number = true) "
+            "ORDER BY file_row_number",
+            [str(release.path / "decisions.parquet")],
+        )
+        .fetchall()
+    )
     assert rows == sorted(rows)
     assert [r[0] for r in rows] == ["ASYL"] * 3 + ["ASYW"] + ["WCAT"] * 2
 

@@ -1,0 +1,164 @@
+"""Shared pieces of the browser suites: Debian Chromium under Playwright, a real
+``asylumlens serve`` on a free loopback port over the web test store, and a page that fails
+its test on any console error or any request leaving the server.
+
+``tests/conftest.py`` loads this module as a plugin, so its fixtures (``store``, ``base_url``,
+``browser``, ``watched``) reach every module; a browser test module sets ``pytestmark =
+BROWSER_MARKS`` and imports the helpers it uses. A module with its own ``store`` fixture
+overrides this one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, Route, sync_playwright
+
+from asylumlens import analytics
+from asylumlens.store import Store
+from web_support import web_store
+
+CHROMIUM = Path(os.environ.get("ASYLUMLENS_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"{CHROMIUM} is absent: install Debian's chromium (apt-get install -y chromium)",
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    return web_store(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(scope="module")
+def base_url(store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "asylumlens",
+                "serve",
+                "--store",
+                str(store.root),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"server exited early:\n{log.read_text()}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(f"{url}/api/v1/release", timeout=2).status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    pytest.fail(f"server did not start:\n{log.read_text()}")
+                time.sleep(0.25)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class Watched:
+    """A page that records console errors and any request that leaves the server."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+        def guard(route: Route) -> None:
+            url = route.request.url
+            if url.startswith((base_url, "data:")):
+                route.continue_()
+            else:
+                self.foreign.append(url)
+                route.abort()
+
+        page.route("**/*", guard)
+
+
+@pytest.fixture()
+def watched(browser: Browser, base_url: str) -> Iterator[Watched]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    w = Watched(page, base_url)
+    yield w
+    context.close()
+    assert w.foreign == [], f"requests outside the server: {w.foreign}"
+    assert w.errors == [], f"console errors: {w.errors}"
+
+
+def wait_for_charts(page: Page) -> int:
+    """Wait until every chart container has drawn; return how many there are."""
+    page.wait_for_function(
+        "() => { const c = [...document.querySelectorAll('[data-chart-spec]')];"
+        " return c.length > 0 && c.every(e => e.getAttribute('data-rendered')); }",
+        timeout=30_000,
+    )
+    containers = page.locator("[data-chart-spec]")
+    count = containers.count()
+    for i in range(count):
+        box = containers.nth(i)
+        assert box.get_attribute("data-rendered") == "true"
+        assert box.locator("svg").count() >= 1
+        assert (
+            box.locator("svg .mark-symbol, svg .mark-rect, svg .mark-line, svg .mark-rule").count()
+            > 0
+        )
+    return count
+
+
+def top_code(store: Store, dimension: str) -> str:
+    return str(analytics.codes(dimension, store=store)["code"].iloc[0])
