@@ -340,7 +340,7 @@ def nationality(
     since: PeriodQuery = None,
     until: PeriodQuery = None,
 ) -> Response:
-    """Its trend (rows), its courts, and the representation effect."""
+    """Its trend (rows), its courts, and its rates with and without representation."""
     check_definition(definition)
     since, until = check_period("since", since), check_period("until", until)
     view = views.nationality(state.queries, code, definition, since, until)

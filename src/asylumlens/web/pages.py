@@ -466,7 +466,7 @@ def nationality(
             title="With and without representation",
             synthetic=synthetic,
             series="label",
-            subtitle="the representation effect, by fiscal year",
+            subtitle="rates for represented and unrepresented respondents, by fiscal year",
         ),
     }
     return _entity_page(
