@@ -34,7 +34,7 @@ browser:
 demo: install
 	$(PY) -m asylumlens synth $(DEMO_DIR)/release --cases $(DEMO_CASES) --seed 2026 --date $(DEMO_DATE)
 	$(PY) -m asylumlens ingest "$(DEMO_RELEASE)" --store $(STORE)
-	$(PY) -m asylumlens compare --period FY2025 --baseline FY2010-FY2024 --store $(STORE)
+	$(PY) -m asylumlens compare --store $(STORE)
 	@echo "Dashboard: http://127.0.0.1:$(DEMO_PORT)/  (Ctrl-C to stop)"
 	$(PY) -m asylumlens serve --store $(STORE) --host 127.0.0.1 --port $(DEMO_PORT)
 

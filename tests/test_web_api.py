@@ -296,7 +296,7 @@ def test_judges_of_a_court_equal_library(client: TestClient, store: Store) -> No
 
 def test_judges_list_is_rates_by_judge(client: TestClient, store: Store) -> None:
     body = client.get("/api/v1/judges?_size=10000").json()
-    lib = analytics.rates(definition="trac", by=("judge",), store=store)
+    lib = analytics.rates(definition=analytics.DEFAULT_DEFINITION, by=("judge",), store=store)
     assert_same_rows(body["rows"], library_rows(lib))
 
 
@@ -304,7 +304,9 @@ def test_judge_detail(client: TestClient, store: Store) -> None:
     judge = top_code(store, "judge")
     body = client.get(f"/api/v1/judges/{judge}").json()
     where = {"judge": judge}
-    lib = analytics.rates(definition="trac", by=("fiscal_year",), where=where, store=store)
+    lib = analytics.rates(
+        definition=analytics.DEFAULT_DEFINITION, by=("fiscal_year",), where=where, store=store
+    )
     assert_same_rows(body["rows"], library_rows(lib))
     facts = body["facts"]
     assert facts["judge"]["code"] == judge
@@ -314,9 +316,13 @@ def test_judge_detail(client: TestClient, store: Store) -> None:
     spread = library_rows(analytics.judges(court=main_court, store=store))
     mine = next(r for r in spread if r["judge"] == judge)
     assert facts["estimate"]["shrunk_rate"] == pytest.approx(mine["shrunk_rate"])
-    nation = analytics.rates(definition="trac", by=("fiscal_year",), store=store)
+    nation = analytics.rates(
+        definition=analytics.DEFAULT_DEFINITION, by=("fiscal_year",), store=store
+    )
     assert_same_rows(body["tables"]["national_trend"]["rows"], library_rows(nation))
-    mix = analytics.rates(definition="trac", by=("custody",), where=where, store=store)
+    mix = analytics.rates(
+        definition=analytics.DEFAULT_DEFINITION, by=("custody",), where=where, store=store
+    )
     assert {r["custody"] for r in body["tables"]["mix_custody"]["rows"]} == set(mix["custody"])
 
 

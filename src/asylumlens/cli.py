@@ -285,10 +285,21 @@ def _synth_next(
 # ---------------------------------------------------------------------------------------
 # Outcome analytics: rates, compare, judges, codes (asylumlens.analytics).
 
+DEFAULT_DEFINITION_NAME = "eoir"
+"""asylumlens.analytics.DEFAULT_DEFINITION, spelled out for the help text only: the CLI does
+not import the analytics (DuckDB, Ibis, pandas) to print --help; a test keeps the two equal.
+Commands pass None on to the library, whose default applies."""
+
 DefinitionOption = Annotated[
-    str,
+    str | None,
     typer.Option(
-        "--definition", "-d", help="Grant-rate definition: eoir, trac, ... (docs/methodology.md)."
+        "--definition",
+        "-d",
+        help=(
+            "Grant-rate definition: eoir (EOIR's published rate), trac (TRAC's judge-report "
+            f"rate), ... Default: {DEFAULT_DEFINITION_NAME}, on every command "
+            "(docs/methodology.md)."
+        ),
     ),
 ]
 WhereOption = Annotated[
@@ -500,7 +511,7 @@ def _analytics_output(
 
 @app.command()
 def rates(
-    definition: DefinitionOption = "eoir",
+    definition: DefinitionOption = None,
     by: Annotated[
         str,
         typer.Option("--by", "-b", help="Comma list of dimensions, e.g. fiscal_year,nationality."),
@@ -524,11 +535,12 @@ def rates(
 
     Example: asylumlens rates -d trac --by fiscal_year,nationality --where nationality=CH
     """
+    from asylumlens.analytics import DEFAULT_DEFINITION
     from asylumlens.analytics import rates as compute
     from asylumlens.analytics.dimensions import parse_where_strings
 
     df = compute(
-        definition=definition,
+        definition=definition or DEFAULT_DEFINITION,
         by=by,
         where=parse_where_strings(where or []),
         since=since,
@@ -551,12 +563,22 @@ def rates(
 @app.command()
 def compare(
     period: Annotated[
-        str, typer.Option("--period", help="FY2025, or a range FY2024-FY2025.")
-    ] = "FY2025",
+        str | None,
+        typer.Option(
+            "--period",
+            help="FY2025, or a range FY2024-FY2025. Default: the latest fiscal year complete "
+            "in the release.",
+        ),
+    ] = None,
     baseline: Annotated[
-        str, typer.Option("--baseline", help="Fiscal years to compare with, e.g. FY2010-FY2024.")
-    ] = "FY2010-FY2024",
-    definition: DefinitionOption = "eoir",
+        str | None,
+        typer.Option(
+            "--baseline",
+            help="Fiscal years to compare with, e.g. FY2010-FY2024. Default: FY2010 (or the "
+            "first fiscal year with data) to the year before the period.",
+        ),
+    ] = None,
+    definition: DefinitionOption = None,
     where: WhereOption = None,
     unit: UnitOption = None,
     fmt: FormatOption = "table",
@@ -566,15 +588,19 @@ def compare(
     """A period's grant rate beside the baseline's mean of yearly rates and its pooled rate,
     with the counts behind each and the thin, missing and partial years named.
 
+    Without --period/--baseline it prints the journalist's default line, the same as the
+    web home page: the latest complete fiscal year against FY2010 onwards.
+
     Example: asylumlens compare --period FY2025 --baseline FY2010-FY2024 --definition eoir
     """
+    from asylumlens.analytics import DEFAULT_DEFINITION
     from asylumlens.analytics import compare as compute
     from asylumlens.analytics.dimensions import parse_where_strings
 
     df = compute(
         period=period,
         baseline=baseline,
-        definition=definition,
+        definition=definition or DEFAULT_DEFINITION,
         where=parse_where_strings(where or []),
         unit=unit,
         store=store,
@@ -597,7 +623,7 @@ def judges(
     nationality: Annotated[
         str | None, typer.Option("--nationality", help="NAT code, e.g. CH.")
     ] = None,
-    definition: DefinitionOption = "trac",
+    definition: DefinitionOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
     unit: UnitOption = None,
@@ -609,12 +635,13 @@ def judges(
 
     Example: asylumlens judges --court NYC --nationality CH --since FY2020
     """
+    from asylumlens.analytics import DEFAULT_DEFINITION
     from asylumlens.analytics import judges as compute
 
     df = compute(
         court=court,
         nationality=nationality,
-        definition=definition,
+        definition=definition or DEFAULT_DEFINITION,
         since=since,
         until=until,
         unit=unit,

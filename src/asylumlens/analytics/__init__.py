@@ -3,12 +3,19 @@
 Public API (each returns a pandas DataFrame whose ``attrs`` name the release, the
 ``synthetic`` flag and every parameter applied)::
 
-    rates(definition="eoir", by=("fiscal_year",), where=None, since=None, until=None,
-          unit=None, grant_codes=None, min_decisions=None, store=None, release=None)
-    compare(period="FY2025", baseline="FY2010-FY2024", definition="eoir", where=None,
+    rates(definition=DEFAULT_DEFINITION, by=("fiscal_year",), where=None, since=None,
+          until=None, unit=None, grant_codes=None, min_decisions=None, store=None,
+          release=None)
+    compare(period=None, baseline=None, definition=DEFAULT_DEFINITION, where=None,
             unit=None, ...)
-    judges(court=..., nationality=None, definition="trac", since=None, until=None, ...,
-           unit=None)
+    default_comparison(definition=DEFAULT_DEFINITION, store=None, release=None)
+    judges(court=..., nationality=None, definition=DEFAULT_DEFINITION, since=None,
+           until=None, ..., unit=None)
+
+``DEFAULT_DEFINITION`` ("eoir") is the one default definition of every function, CLI
+command, page and API route. ``compare``'s default period is the latest fiscal year
+complete in the release, against FY2010 (or the first year with data) through the year
+before (``default_comparison``).
 
 ``unit`` (application, case or proceeding) defaults to the definition's own; every row
 carries ``definition``, ``unit``, ``release``, ``synthetic`` and ``partial``.
@@ -20,14 +27,22 @@ carries ``definition``, ``unit``, ``release``, ``synthetic`` and ``partial``.
 from __future__ import annotations
 
 from asylumlens.analytics.codes import codes
-from asylumlens.analytics.compare import compare
+from asylumlens.analytics.compare import compare, default_comparison
 from asylumlens.analytics.decisions import build_decisions
-from asylumlens.analytics.definitions import DEFINITIONS, UNITS, Definition, get_definition
+from asylumlens.analytics.definitions import (
+    DEFAULT_DEFINITION,
+    DEFINITIONS,
+    UNITS,
+    Definition,
+    describe_definition,
+    get_definition,
+)
 from asylumlens.analytics.dimensions import DIMENSIONS, Dimension
 from asylumlens.analytics.disparity import judges
 from asylumlens.analytics.rates import default_min_decisions, rates
 
 __all__ = [
+    "DEFAULT_DEFINITION",
     "DEFINITIONS",
     "DIMENSIONS",
     "UNITS",
@@ -36,7 +51,9 @@ __all__ = [
     "build_decisions",
     "codes",
     "compare",
+    "default_comparison",
     "default_min_decisions",
+    "describe_definition",
     "get_definition",
     "judges",
     "rates",

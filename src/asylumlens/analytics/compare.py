@@ -25,11 +25,17 @@ from typing import Any, Final
 
 import pandas as pd
 
+from asylumlens.analytics.definitions import DEFAULT_DEFINITION, get_definition
 from asylumlens.analytics.dimensions import Where
 from asylumlens.analytics.intervals import mean_of_yearly_rates_interval, wilson_interval
-from asylumlens.analytics.periods import FiscalYears, parse_fiscal_years
+from asylumlens.analytics.periods import (
+    BASELINE_START,
+    FiscalYears,
+    headline_periods,
+    parse_fiscal_years,
+)
 from asylumlens.analytics.rates import YEARLY_CELL_MIN, RatesSpec, rates_for
-from asylumlens.analytics.source import ReleaseArg, StoreArg, open_source
+from asylumlens.analytics.source import ReleaseArg, Source, StoreArg, open_source
 from asylumlens.errors import QueryError
 
 MEASURES: Final = ("period", "baseline_mean", "baseline_pooled")
@@ -137,10 +143,62 @@ def sentence(
     return " ".join(parts)
 
 
+def years_with_data(source: Source, definition: str, unit: str | None = None) -> list[int]:
+    """The fiscal years in which ``definition`` counts at least one decision (all courts)."""
+    spec = RatesSpec.build(definition, ("fiscal_year",), None, None, None, unit)
+    try:
+        yearly = rates_for(source, spec)
+    except QueryError:
+        return []
+    return sorted(int(y) for y in yearly["fiscal_year"].dropna())
+
+
+def _defaults(
+    source: Source, definition: str, unit: str | None, period: str | None, baseline: str | None
+) -> tuple[str, str]:
+    """``period`` and ``baseline`` with the headline defaults filled in where None: the
+    latest complete fiscal year, against FY2010 (or the first year with data) through the
+    year before the period (the period given, else the default one)."""
+    years = years_with_data(source, definition, unit)
+    if period is None:
+        period = headline_periods(source.coverage.last_complete_day, years)[0]
+    if baseline is None:
+        first_of_period = parse_fiscal_years(period, name="period").first
+        earlier = [y for y in years if y < first_of_period]
+        if not earlier:
+            raise QueryError(
+                f"no fiscal year with data before {period} for a default baseline; give baseline"
+            )
+        start = max(BASELINE_START, min(earlier))
+        if start >= first_of_period:
+            start = min(earlier)
+        baseline = f"FY{start}-FY{first_of_period - 1}"
+    return period, baseline
+
+
+def default_comparison(
+    definition: str = DEFAULT_DEFINITION,
+    store: StoreArg = None,
+    release: ReleaseArg = None,
+    unit: str | None = None,
+    period: str | None = None,
+) -> tuple[str, str]:
+    """The journalist's default line for a release, e.g. ``("FY2025", "FY2010-FY2024")``.
+
+    The latest fiscal year complete by the release's last complete day (and with data),
+    against FY2010 (or the first fiscal year with data) through the year before. Given a
+    ``period``, its default baseline. The CLI, the API and the home page all use it, so
+    they print the same line. A QueryError when the release has no such pair of periods.
+    """
+    get_definition(definition)
+    with open_source(store, release) as source:
+        return _defaults(source, definition, unit, period, None)
+
+
 def compare(
-    period: str = "FY2025",
-    baseline: str = "FY2010-FY2024",
-    definition: str = "eoir",
+    period: str | None = None,
+    baseline: str | None = None,
+    definition: str = DEFAULT_DEFINITION,
     where: Where | None = None,
     unit: str | None = None,
     store: StoreArg = None,
@@ -149,21 +207,28 @@ def compare(
     """Three labelled rows: the period's rate, the baseline's mean of yearly rates, and
     the baseline's pooled rate, each with a 95% interval and the counts behind it.
 
-    The newspaper's averaging method is assumed (an unweighted mean of yearly rates), not
-    known; the pooled rate is shown beside it. ``unit`` defaults to the definition's own.
+    ``period`` defaults to the latest fiscal year complete in the release, ``baseline`` to
+    FY2010 (or the first fiscal year with data) through the year before the period
+    (:func:`default_comparison`). The newspaper's averaging method is assumed (an
+    unweighted mean of yearly rates), not known; the pooled rate is shown beside it.
+    ``unit`` defaults to the definition's own.
 
     ``df.attrs["sentence"]`` holds the newspaper sentence with its counts and caveats;
     ``df.attrs["baseline_years"]`` the yearly rows behind the mean (with
     ``below_threshold`` and ``partial``); ``baseline_years_missing`` and
-    ``baseline_years_below_threshold`` the years named in the label and sentence.
+    ``baseline_years_below_threshold`` the years named in the label and sentence;
+    ``defaulted`` which of period and baseline were chosen by default.
     """
-    per = parse_fiscal_years(period, name="period")
-    base = parse_fiscal_years(baseline, name="baseline")
-    first, last = min(per.first, base.first), max(per.last, base.last)
-    spec = RatesSpec.build(
-        definition, ("fiscal_year",), where, f"FY{first}", f"FY{last}", unit, min_decisions=None
-    )
+    get_definition(definition)
     with open_source(store, release) as source:
+        defaulted = [n for n, v in (("period", period), ("baseline", baseline)) if v is None]
+        period, baseline = _defaults(source, definition, unit, period, baseline)
+        per = parse_fiscal_years(period, name="period")
+        base = parse_fiscal_years(baseline, name="baseline")
+        first, last = min(per.first, base.first), max(per.last, base.last)
+        spec = RatesSpec.build(
+            definition, ("fiscal_year",), where, f"FY{first}", f"FY{last}", unit, None
+        )
         try:
             yearly = rates_for(source, spec)
         except QueryError:
@@ -235,6 +300,7 @@ def compare(
             "interval_methods": {"pooled": WILSON, "mean": MEAN_INTERVAL},
             "averaging": "unweighted mean of yearly rates (assumed; the newspaper's is not known)",
             "sentence": sentence_text,
+            "defaulted": defaulted,
             "since": date(first - 1, 10, 1).isoformat(),
             "until": date(last, 9, 30).isoformat(),
         }

@@ -19,8 +19,14 @@ from asylumlens.errors import QueryError
 from asylumlens.layout import APPLICATION_DECISIONS
 
 DEFAULT_GRANT_CODES: Final = ("G", "F", "C", "I", "P")
-"""APPL_DEC codes counted as grants unless a caller overrides them (NOTES.md section 4.2:
-EOIR publishes no list; by elimination, every grant code except L, GRANT WCAT)."""
+"""APPL_DEC codes counted as grants unless a caller overrides them (EOIR publishes no list;
+by elimination, every grant code except L, GRANT WCAT: see docs/methodology.md)."""
+
+DEFAULT_DEFINITION: Final = "eoir"
+"""The definition every library function, CLI command, page and API route uses when none is
+given: EOIR's own published measure, the one a reader can check against EOIR's
+Adjudication Statistics (docs/methodology.md, "The default definition", says why). One
+constant, so the same URL or command never changes definition from one page to the next."""
 
 CASE_PRIORITY: Final[tuple[str, ...]] = (
     "F", "G", "D", "C", "I", "L", "P", "S", "A", "R", "O", "T", "W", "M",
@@ -51,6 +57,10 @@ class Definition:
     name: str
     title: str
     summary: str
+    plain_name: str
+    """What the rate is, in words a reader knows (shown beside the code everywhere)."""
+    formula: str
+    """The rate as one line: what is divided by what."""
     unit: Unit
     unit_reason: str
     grant_codes: tuple[str, ...] = DEFAULT_GRANT_CODES
@@ -127,6 +137,11 @@ DEFINITIONS: Final[dict[str, Definition]] = {
                 "adjudicated, other, withdrawn (A, L, M, O, W); RMV/DEP/EXC/AOC cases; "
                 "initial completions only; counts applications"
             ),
+            plain_name="EOIR's published rate",
+            formula=(
+                "grants ÷ all asylum decisions, incl. abandoned, withdrawn and other outcomes "
+                "(initial completions)"
+            ),
             unit="application",
             unit_reason=_EOIR_UNIT_REASON,
             other_codes=_EOIR_OTHERS,
@@ -139,6 +154,11 @@ DEFINITIONS: Final[dict[str, Definition]] = {
             summary=(
                 "as eoir, with administrative closures (S) also counted in the denominator, "
                 "as in EOIR's FY2018 table"
+            ),
+            plain_name="EOIR's FY2018-edition rate",
+            formula=(
+                "grants ÷ all asylum decisions, incl. abandoned, withdrawn, other outcomes and "
+                "administrative closures"
             ),
             unit="application",
             unit_reason=_EOIR_UNIT_REASON,
@@ -153,6 +173,10 @@ DEFINITIONS: Final[dict[str, Definition]] = {
                 "grants / (grants + denials); a CAT grant on the asylum row (L) refuses "
                 "asylum and counts as a denial; all case types and completions; counts cases"
             ),
+            plain_name="TRAC's judge-report rate",
+            formula=(
+                "grants ÷ (grants + denials); abandoned, withdrawn and other outcomes left out"
+            ),
             unit="case",
             unit_reason=_TRAC_UNIT_REASON,
             denial_codes=("D", "L"),
@@ -166,6 +190,8 @@ DEFINITIONS: Final[dict[str, Definition]] = {
                 "withholding (ASYW) or CAT (WCAT) granted in the same proceeding, or CAT "
                 "granted on the asylum row (L); denied; counts cases"
             ),
+            plain_name="TRAC's rate with other relief",
+            formula="asylum granted, other relief, denied: each ÷ (grants + denials)",
             unit="case",
             unit_reason=_TRAC_UNIT_REASON,
             other_relief_codes=("L",),
@@ -193,3 +219,9 @@ def check_unit(unit: str | None, definition: Definition) -> Unit:
         if unit == known:
             return known
     raise QueryError(f"unknown unit {unit!r}; valid: {', '.join(UNITS)}")
+
+
+def describe_definition(name: str) -> str:
+    """``EOIR's published rate (eoir)``: the plain name with the code, for titles and tables."""
+    definition = DEFINITIONS.get(name)
+    return f"{definition.plain_name} ({name})" if definition is not None else name

@@ -24,6 +24,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from asylumlens.analytics.definitions import DEFAULT_DEFINITION
 from asylumlens.analytics.judge_model import estimate_judges
 from asylumlens.analytics.rates import JUDGE_PERIOD_MIN, RatesSpec, rates_for
 from asylumlens.analytics.source import ReleaseArg, StoreArg, open_source
@@ -106,7 +107,7 @@ def _not_judges_records(df: pd.DataFrame, reasons: pd.Series) -> list[dict[str, 
 def judges(
     court: str,
     nationality: str | None = None,
-    definition: str = "trac",
+    definition: str = DEFAULT_DEFINITION,
     since: str | date | None = None,
     until: str | date | None = None,
     store: StoreArg = None,

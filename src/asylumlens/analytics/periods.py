@@ -11,6 +11,7 @@ the reverse. Every rejection is a one-line :class:`~asylumlens.errors.QueryError
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
@@ -111,3 +112,47 @@ def parse_fiscal_years(text: str, *, name: str = "period") -> FiscalYears:
     raise QueryError(
         f"{name}={text!r} is not a fiscal year like FY2025 or a range like FY2010-FY2024"
     )
+
+
+BASELINE_START: Final = 2010
+"""The headline's baseline starts at FY2010 (the field's habit: EOIR's and TRAC's series
+and the press compare with "FY2010 onwards"), or at the first fiscal year with data."""
+
+
+def latest_complete_fiscal_year(last_complete_day: date | None) -> int | None:
+    """The last fiscal year whose every day is on or before ``last_complete_day``.
+
+    FY N is complete when its last day, 30 September N, is covered: a release whose last
+    complete day is 2025-09-30 completes FY2025; one whose last complete day is 2025-09-29
+    completes only FY2024. None when the release covers no day at all.
+    """
+    if last_complete_day is None:
+        return None
+    fy = fiscal_year(last_complete_day)
+    return fy if last_complete_day >= fiscal_year_end(fy) else fy - 1
+
+
+def headline_periods(
+    last_complete_day: date | None, years_with_data: Sequence[int]
+) -> tuple[str, str]:
+    """(period, baseline) of the journalist's default line, e.g. ("FY2025", "FY2010-FY2024").
+
+    The period is the latest fiscal year that has data and is complete by the release's
+    last complete day; the baseline runs from FY2010 (or the first fiscal year with data,
+    if later) to the year before the period. A QueryError when no such pair exists.
+    """
+    complete = latest_complete_fiscal_year(last_complete_day)
+    candidates = [y for y in years_with_data if complete is not None and y <= complete]
+    if not candidates:
+        raise QueryError(
+            "no complete fiscal year with data in this release for a default comparison; "
+            "give period and baseline"
+        )
+    period = max(candidates)
+    first = max(BASELINE_START, min(years_with_data))
+    if first >= period:
+        raise QueryError(
+            f"no fiscal year with data before FY{period} (from FY{BASELINE_START}) for a "
+            "default baseline; give period and baseline"
+        )
+    return f"FY{period}", f"FY{first}-FY{period - 1}"

@@ -36,6 +36,7 @@ import pandas as pd
 
 from asylumlens.analytics.definitions import (
     CASE_PRIORITY,
+    DEFAULT_DEFINITION,
     Definition,
     Unit,
     check_unit,
@@ -83,7 +84,7 @@ class RatesSpec:
     @classmethod
     def build(
         cls,
-        definition: str = "eoir",
+        definition: str = DEFAULT_DEFINITION,
         by: str | Iterable[str] | None = ("fiscal_year",),
         where: Where | None = None,
         since: str | date | None = None,
@@ -369,7 +370,7 @@ def rates_for(source: Source, spec: RatesSpec) -> pd.DataFrame:
 
 
 def rates(
-    definition: str = "eoir",
+    definition: str = DEFAULT_DEFINITION,
     by: str | Sequence[str] | None = ("fiscal_year",),
     where: Where | None = None,
     since: str | date | None = None,

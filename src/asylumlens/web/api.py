@@ -17,6 +17,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from asylumlens.analytics import DEFAULT_DEFINITION, default_comparison
+from asylumlens.errors import QueryError
 from asylumlens.web import views
 from asylumlens.web.catalog import Entity, find
 from asylumlens.web.context import StateDep
@@ -146,7 +148,7 @@ def compare(
         str | None,
         Query(description="FY2010-FY2024. Default: FY2010 to the year before the period."),
     ] = None,
-    definition: DefinitionQuery = "eoir",
+    definition: DefinitionQuery = DEFAULT_DEFINITION,
     where: WhereQuery = [],  # noqa: B006
     unit: UnitQuery = None,
 ) -> Response:
@@ -160,12 +162,14 @@ def compare(
         if value is not None and not COMPARE_RE.match(value):
             raise bad_params(f"{name}={value!r} is not FY2025 or a range like FY2010-FY2024")
     if period is None or baseline is None:
-        defaults = views.default_periods(state.queries, state.release)
-        if defaults is None:
-            raise bad_params(
-                "this release has too few fiscal years for a default comparison; "
-                "give period= and baseline="
+        # the library's headline default (the home page's and the CLI's): the latest
+        # complete fiscal year; the baseline FY2010 to the year before the period
+        try:
+            defaults = default_comparison(
+                definition, store=state.store, release=state.release, period=period
             )
+        except QueryError as exc:
+            raise bad_params(f"{exc} (give period= and baseline=)") from None
         period = period or defaults[0]
         baseline = baseline or defaults[1]
     frame = state.queries.compare(period, baseline, definition, filters, unit)
@@ -201,7 +205,7 @@ def judges(
         ),
     ] = None,
     nationality: Annotated[str | None, Query(description="Nationality code.")] = None,
-    definition: DefinitionQuery = "trac",
+    definition: DefinitionQuery = DEFAULT_DEFINITION,
     since: PeriodQuery = None,
     until: PeriodQuery = None,
     unit: UnitQuery = None,
@@ -242,7 +246,7 @@ def judge(
     fmt: FormatDep,
     page: PageDep,
     code: CodePath,
-    definition: DefinitionQuery = "trac",
+    definition: DefinitionQuery = DEFAULT_DEFINITION,
     since: PeriodQuery = None,
     until: PeriodQuery = None,
 ) -> Response:
@@ -266,7 +270,7 @@ def courts(
     state: StateDep,
     fmt: FormatDep,
     page: PageDep,
-    definition: DefinitionQuery = "eoir",
+    definition: DefinitionQuery = DEFAULT_DEFINITION,
     since: PeriodQuery = None,
     until: PeriodQuery = None,
 ) -> Response:
@@ -287,7 +291,7 @@ def court(
     fmt: FormatDep,
     page: PageDep,
     code: CodePath,
-    definition: DefinitionQuery = "trac",
+    definition: DefinitionQuery = DEFAULT_DEFINITION,
     since: PeriodQuery = None,
     until: PeriodQuery = None,
 ) -> Response:
@@ -311,7 +315,7 @@ def nationalities(
     state: StateDep,
     fmt: FormatDep,
     page: PageDep,
-    definition: DefinitionQuery = "eoir",
+    definition: DefinitionQuery = DEFAULT_DEFINITION,
     since: PeriodQuery = None,
     until: PeriodQuery = None,
 ) -> Response:
@@ -332,11 +336,11 @@ def nationality(
     fmt: FormatDep,
     page: PageDep,
     code: CodePath,
-    definition: DefinitionQuery = "eoir",
+    definition: DefinitionQuery = DEFAULT_DEFINITION,
     since: PeriodQuery = None,
     until: PeriodQuery = None,
 ) -> Response:
-    """Its trend (rows), its courts, and the representation effect."""
+    """Its trend (rows), its courts, and its rates with and without representation."""
     check_definition(definition)
     since, until = check_period("since", since), check_period("until", until)
     view = views.nationality(state.queries, code, definition, since, until)

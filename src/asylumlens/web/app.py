@@ -1,10 +1,12 @@
-"""The dashboard and JSON API as one FastAPI app, pinned to one release of one store.
+"""The dashboard and JSON API as one FastAPI app over one store, its default release fixed.
 
-``create_app`` resolves the release once, at start-up: a missing store or release fails
+``create_app`` resolves the default release once, at start-up: a missing store or release fails
 there with the store's own message (the CLI prints it), never on a visitor's request.
 The store pins that release version for the life of the process, so the app serves an
 immutable snapshot: a re-ingest of the same id under a running server changes nothing it
 serves (figures, SHA-256, ETag) until it restarts; a new process serves the new version.
+Any other release of the store is served on request with ``?release=ID`` (a permalink),
+each from its own pinned version (:mod:`asylumlens.web.context`).
 FastAPI's Swagger/ReDoc pages are switched off because they load their JavaScript from a
 CDN; the OpenAPI schema itself is served at ``/api/v1/openapi.json``.
 """
@@ -21,15 +23,13 @@ from asylumlens import __version__
 from asylumlens.store import Store
 from asylumlens.web import api, pages, twins
 from asylumlens.web.cache import ResponseCache, ResponseMemo
-from asylumlens.web.context import WebState
+from asylumlens.web.context import PinnedStates, build_state
 from asylumlens.web.errors import install_error_handlers
 from asylumlens.web.guard import Guard
-from asylumlens.web.provenance import release_etag, release_info
-from asylumlens.web.queries import Queries
 from asylumlens.web.rendering import make_environment
 
 API_DESCRIPTION = """\
-Asylum grant rates computed from one ingested EOIR case-data release.
+Asylum grant rates computed from the ingested EOIR case-data releases of one store.
 
 * Every endpoint also answers at `.json` and `.csv` suffixes (`/api/v1/rates.csv`), or with
   `_format=csv`. The CSV holds exactly the rows of the JSON `rows` for the same URL.
@@ -37,6 +37,8 @@ Asylum grant rates computed from one ingested EOIR case-data release.
   a dimension means any of its codes. `by` is a comma list (`by=fiscal_year,court`).
 * Lists paginate: `_size` rows per page (default 1000, at most 10000), `_next` the opaque
   token from the previous response's `next` (also in the `Link: rel="next"` header).
+* Every route takes `release=ID` to serve that release of the store instead of the default
+  (the one chosen at start-up): a permalink whose numbers stay put; an unknown id is 404.
 * Every response names its release (`release`) and carries an ETag tied to the release and
   the app version; send it back in `If-None-Match` for a 304.
 * Every error is `{"ok": false, "status": ..., "error": "...", "errors": [...],
@@ -58,7 +60,6 @@ def create_app(
     cache (bounded in bytes), exposed as ``app.state.memo``.
     """
     release = store.release(release_id)
-    info = release_info(release)
     app = FastAPI(
         title="AsylumLens",
         version=__version__,
@@ -68,14 +69,12 @@ def create_app(
         redoc_url=None,
         redirect_slashes=False,  # Starlette's redirect is built from Host; Guard's is relative
     )
-    app.state.web = WebState(
-        store=store,
-        release=release,
-        info=info,
-        etag=release_etag(info),
-        queries=Queries(store, release),
-        templates=make_environment(),
+    app.state.web = build_state(
+        store,
+        release,
+        make_environment(),
         base_url=(base_url or "").rstrip("/"),
+        pinned=PinnedStates(),
     )
     app.state.memo = memo if memo is not None else ResponseMemo()
     install_error_handlers(app)

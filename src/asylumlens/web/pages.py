@@ -7,15 +7,19 @@ that returns its rows as JSON and CSV (``twin``). All state lives in the query s
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Annotated, Any, Final
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from asylumlens.analytics import DEFAULT_DEFINITION, describe_definition
+from asylumlens.analytics.periods import parse_fiscal_years
+from asylumlens.errors import QueryError
 from asylumlens.web import charts, views
 from asylumlens.web.catalog import DIMENSION_OF, Kind, entities, label_column
 from asylumlens.web.context import StateDep
+from asylumlens.web.errors import bad_params
 from asylumlens.web.methodology import methodology_html, render_markdown
 from asylumlens.web.params import (
     DEFINITIONS,
@@ -26,6 +30,7 @@ from asylumlens.web.params import (
     check_definition,
     check_period,
 )
+from asylumlens.web.provenance import release_info
 from asylumlens.web.queries import Frame, RatesQuery
 from asylumlens.web.rendering import render_page
 
@@ -84,27 +89,64 @@ def _entity_page(
     )
 
 
+HeadlinePeriodQuery = Annotated[
+    str | None,
+    Query(
+        description="The headline's period: FY2025, or FY2024-FY2025. Default: the latest "
+        "fiscal year complete in the release."
+    ),
+]
+HeadlineBaselineQuery = Annotated[
+    str | None,
+    Query(
+        description="The headline's baseline: FY2010-FY2024. Default: FY2010 (or the first "
+        "fiscal year with data) to the year before the period."
+    ),
+]
+
+
+def check_fiscal_years(name: str, value: str | None) -> str | None:
+    """A fiscal year or run of them as typed (``FY2025``, ``FY2010-FY2024``), or None for
+    the default (an empty form field too); anything else is a 422 naming the field."""
+    if value is None or value.strip() == "":
+        return None
+    try:
+        parse_fiscal_years(value, name=name)
+    except QueryError as exc:
+        raise bad_params(str(exc)) from None
+    return value.strip()
+
+
 @router.get("/")
-def home(request: Request, state: StateDep, definition: DefinitionQuery = "eoir") -> Response:
+def home(
+    request: Request,
+    state: StateDep,
+    definition: DefinitionQuery = DEFAULT_DEFINITION,
+    period: HeadlinePeriodQuery = None,
+    baseline: HeadlineBaselineQuery = None,
+) -> Response:
     definition = check_definition(definition)
-    view = views.home(state.queries, state.release, definition)
+    period = check_fiscal_years("period", period)
+    baseline = check_fiscal_years("baseline", baseline)
+    view = views.home(state.queries, state.release, definition, period, baseline)
     synthetic = state.info.synthetic
     trend = view.tables["trend"]
     nats = view.tables["nationalities"]
     compare = view.tables.get("compare")
+    named = describe_definition(definition)
     specs = {
         "trend": charts.trend_chart(
             trend.rows,
             title="Asylum grant rate by fiscal year, all courts",
             synthetic=synthetic,
-            subtitle=f"{definition} definition",
+            subtitle=named,
         ),
         "nationalities": charts.bar_chart(
             nats.rows,
             title="Largest nationalities",
             synthetic=synthetic,
             label_title="nationality",
-            subtitle="by number of decisions",
+            subtitle=f"by number of decisions; {named}",
         ),
     }
     points = compare_points(compare) if compare is not None else []
@@ -113,8 +155,10 @@ def home(request: Request, state: StateDep, definition: DefinitionQuery = "eoir"
             points,
             title=f"{view.facts['period']} against {view.facts['baseline']}",
             synthetic=synthetic,
-            subtitle=f"{definition} definition",
+            subtitle=named,
         )
+    compare_query = [("definition", definition)]
+    compare_query += [(k, str(view.facts[k])) for k in ("period", "baseline") if view.facts.get(k)]
     return render_page(
         request,
         "home.html",
@@ -124,8 +168,11 @@ def home(request: Request, state: StateDep, definition: DefinitionQuery = "eoir"
         points=points,
         definition=definition,
         definitions=DEFINITIONS,
+        years=_years(state),
+        period=period,
+        baseline=baseline,
         twin="/api/v1/compare",
-        twin_query=urlencode({"definition": definition}),
+        twin_query=urlencode(compare_query),
     )
 
 
@@ -261,18 +308,22 @@ def _listing(request: Request, state: StateDep, kind: Kind, definition: str) -> 
 
 
 @router.get("/judges")
-def judges(request: Request, state: StateDep, definition: DefinitionQuery = "trac") -> Response:
+def judges(
+    request: Request, state: StateDep, definition: DefinitionQuery = DEFAULT_DEFINITION
+) -> Response:
     return _listing(request, state, "judges", check_definition(definition))
 
 
 @router.get("/courts")
-def courts(request: Request, state: StateDep, definition: DefinitionQuery = "eoir") -> Response:
+def courts(
+    request: Request, state: StateDep, definition: DefinitionQuery = DEFAULT_DEFINITION
+) -> Response:
     return _listing(request, state, "courts", check_definition(definition))
 
 
 @router.get("/nationalities")
 def nationalities(
-    request: Request, state: StateDep, definition: DefinitionQuery = "eoir"
+    request: Request, state: StateDep, definition: DefinitionQuery = DEFAULT_DEFINITION
 ) -> Response:
     return _listing(request, state, "nationalities", check_definition(definition))
 
@@ -286,7 +337,7 @@ def judge(
     request: Request,
     state: StateDep,
     code: str,
-    definition: DefinitionQuery = "trac",
+    definition: DefinitionQuery = DEFAULT_DEFINITION,
     since: PeriodQuery = None,
     until: PeriodQuery = None,
 ) -> Response:
@@ -340,7 +391,7 @@ def court(
     request: Request,
     state: StateDep,
     code: str,
-    definition: DefinitionQuery = "trac",
+    definition: DefinitionQuery = DEFAULT_DEFINITION,
     since: PeriodQuery = None,
     until: PeriodQuery = None,
 ) -> Response:
@@ -388,7 +439,7 @@ def nationality(
     request: Request,
     state: StateDep,
     code: str,
-    definition: DefinitionQuery = "eoir",
+    definition: DefinitionQuery = DEFAULT_DEFINITION,
     since: PeriodQuery = None,
     until: PeriodQuery = None,
 ) -> Response:
@@ -415,7 +466,7 @@ def nationality(
             title="With and without representation",
             synthetic=synthetic,
             series="label",
-            subtitle="the representation effect, by fiscal year",
+            subtitle="rates for represented and unrepresented respondents, by fiscal year",
         ),
     }
     return _entity_page(
@@ -456,6 +507,8 @@ def data(request: Request, state: StateDep) -> Response:
         title="Data release and quality",
         view=view,
         diffs=list_reports(state.store),
+        releases=[release_info(r) for r in state.store.releases()],
+        default_release=request.app.state.web.release.id,
         twin="/api/v1/release",
         twin_query="",
     )

@@ -152,7 +152,7 @@ def check_unit(value: str | None) -> str | None:
 
 
 def rates_query(
-    definition: DefinitionQuery = "eoir",
+    definition: DefinitionQuery = analytics.DEFAULT_DEFINITION,
     by: ByQuery = ["fiscal_year"],  # noqa: B006
     where: WhereQuery = [],  # noqa: B006 - FastAPI copies defaults per request
     since: PeriodQuery = None,

@@ -35,8 +35,14 @@ class ReleaseInfo(BaseModel):
 
 
 def source_name(source: Any) -> str | None:
-    """The ingested file's (or folder's) name, without the path it was ingested from."""
-    return (PurePath(str(source)).name or None) if source else None
+    """The ingested file's (or folder's) name, without the path it was ingested from; a
+    source fetched from the web keeps its public URL (without any query string)."""
+    if not source:
+        return None
+    text = str(source)
+    if text.startswith(("https://", "http://")):
+        return text.split("?", 1)[0].split("#", 1)[0]
+    return PurePath(text).name or None
 
 
 def release_info(release: Release) -> ReleaseInfo:

@@ -69,7 +69,7 @@ def _json_attr(value: Any) -> Any:
 class RatesQuery:
     """The parameters of :func:`asylumlens.rates`, validated and hashable."""
 
-    definition: str = "eoir"
+    definition: str = analytics.DEFAULT_DEFINITION
     by: tuple[str, ...] = ("fiscal_year",)
     where: Where = ()
     since: str | None = None

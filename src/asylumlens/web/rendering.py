@@ -9,8 +9,11 @@ synthetic release, the SYNTHETIC banner; a page cannot forget them.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date
+from typing import Any, Final
 from urllib.parse import quote, urlencode
 
 from fastapi import Request
@@ -19,9 +22,12 @@ from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from asylumlens.web.canonical import canonical_query
+from asylumlens import analytics
+from asylumlens.web.canonical import canonical_pairs, canonical_query
+from asylumlens.web.context import WebState
 from asylumlens.web.errors import WebError
 from asylumlens.web.formats import cache_headers, not_modified
+from asylumlens.web.provenance import ReleaseInfo, release_info
 
 STATIC_VERSIONS = {"vega": "6.4.0", "vega_lite": "6.5.0", "vega_embed": "7.3.0"}
 
@@ -57,15 +63,23 @@ def _spec_json(spec: Mapping[str, Any]) -> Markup:
     return Markup(text)  # every "<" escaped; inside a non-executed script block
 
 
+PAGE_PIN: ContextVar[str | None] = ContextVar("asylumlens_page_pin", default=None)
+"""The pin of the page being rendered, for macros imported without the page's context
+(``{% import "_macros.html" as m %}`` sees only globals): set around each render."""
+
+
 @pass_context
 def _pinned(ctx: Context, url: str) -> str:
     """``url`` (an internal link) kept on the page's release when the page is pinned.
 
     A page reached with ``?release=ID`` is a permalink: every link it renders through this
     filter (``{{ "/judges/" ~ code | pinned }}``) carries the same ``release``, so a reader
-    following it stays on the figures that were cited. Unpinned pages link unpinned.
+    following it stays on the figures that were cited. Unpinned pages link unpinned. A
+    link that already names a release keeps it (the Data page links to each release).
     """
-    pin = ctx.get("pin")
+    pin = ctx.get("pin") or PAGE_PIN.get()
+    if pin and "release=" in url.partition("#")[0]:
+        return url
     if not pin:
         return url
     base, _, fragment = url.partition("#")
@@ -88,41 +102,118 @@ def make_environment() -> Environment:
     env.filters["path_quote"] = lambda v: quote(str(v), safe="")
     env.globals["urlencode"] = lambda pairs: urlencode(list(pairs), doseq=True)
     env.globals["static_versions"] = STATIC_VERSIONS
+    env.globals["DEFINITION_INFO"] = {
+        name: {"plain_name": d.plain_name, "formula": d.formula, "unit": d.unit}
+        for name, d in analytics.DEFINITIONS.items()
+    }
+    env.globals["DEFAULT_DEFINITION"] = analytics.DEFAULT_DEFINITION
+    env.globals["page_pin"] = PAGE_PIN.get  # a form's hidden release= on a pinned page
     return env
 
 
+def request_state(request: Request) -> WebState:
+    """The state this request is served from: the pinned release's (``get_state`` leaves it
+    on ``request.state``), else the app's default."""
+    state = getattr(request.state, "web", None)
+    default: WebState = request.app.state.web
+    return state if isinstance(state, WebState) else default
+
+
 def page_context(request: Request, **context: Any) -> dict[str, Any]:
-    state = request.app.state.web
+    state = request_state(request)
     query = canonical_query(request.scope)
     twin = context.get("twin")
     twins: dict[str, str] | None = None
     if isinstance(twin, str):
         twin_query = context.get("twin_query", query)
+        if state.pin and "release=" not in twin_query:
+            twin_query = "&".join(p for p in (twin_query, urlencode({"release": state.pin})) if p)
         suffix = f"?{twin_query}" if twin_query else ""
         twins = {"json": f"{twin}.json{suffix}", "csv": f"{twin}.csv{suffix}"}
-    return {
+    page = {
         "request": request,
         "release": state.info,
         "twins": twins,
         "path": request.url.path,
         "query": query,
-        "pin": None,  # the release id of a pinned page (?release=ID), for the `pinned` filter
+        "pin": state.pin,  # the release id of a pinned page (?release=ID), for `pinned`
+        "newer": (newer := newer_releases(state)),
         **context,
+    }
+    if newer:  # the same page, pinned to the newest release
+        rest = [(k, v) for k, v in canonical_pairs(request.scope) if k != "release"]
+        page["newer_link"] = f"{request.url.path}?{urlencode([*rest, ('release', newer[-1].id)])}"
+    page["cite"] = citation(request, state, page)
+    return page
+
+
+def newer_releases(state: WebState) -> list[ReleaseInfo]:
+    """Releases of the store newer than the one a pinned page shows (newest last), so the
+    page can offer them; none on an unpinned page (it shows the default release)."""
+    if not state.pin:
+        return []
+    releases = state.store.releases()
+    ids = [r.id for r in releases]
+    if state.release.id not in ids:
+        return []
+    return [release_info(r) for r in releases[ids.index(state.release.id) + 1 :]]
+
+
+CITE_SKIP: Final = frozenset({"release", "definition", "_format", "_size", "_next"})
+
+
+def citation(request: Request, state: WebState, page: Mapping[str, Any]) -> dict[str, Any]:
+    """The "Cite this" block: the permalink pinned to the release shown, and the facts a
+    citation needs (definition by plain name, unit, period and filters as applied, the
+    release and its date, SYNTHETIC, the AsylumLens version, the day it was accessed)."""
+    pairs = [(k, v) for k, v in canonical_pairs(request.scope) if k != "release" and v != ""]
+    url = request.url.path + "?" + urlencode([*pairs, ("release", state.info.id)])
+    definition = page.get("definition")
+    known = analytics.DEFINITIONS.get(str(definition)) if definition else None
+    applied = [f"{k}={v}" for k, v in pairs if k not in CITE_SKIP]
+    view = page.get("view")
+    facts = getattr(view, "facts", {}) if view is not None else {}
+    for key in ("period", "baseline"):
+        if facts.get(key) and not any(a.startswith(f"{key}=") for a in applied):
+            applied.append(f"{key}={facts[key]}")
+    unit = None
+    q = page.get("q")
+    if known is not None:
+        unit = getattr(q, "unit", None) or known.unit
+    return {
+        "url": f"{state.base_url}{url}",
+        "definition": known.plain_name if known else None,
+        "definition_code": definition if known else None,
+        "unit": unit,
+        "applied": applied,
+        "accessed": date.today().isoformat(),
     }
 
 
+@contextmanager
+def _pinning(pin: str | None) -> Iterator[None]:
+    token = PAGE_PIN.set(pin)
+    try:
+        yield
+    finally:
+        PAGE_PIN.reset(token)
+
+
 def render_page(request: Request, template: str, **context: Any) -> Response:
-    state = request.app.state.web
+    state = request_state(request)
     if (cached := not_modified(request, state)) is not None:
         return cached
-    html = state.templates.get_template(template).render(page_context(request, **context))
+    with _pinning(state.pin):
+        html = state.templates.get_template(template).render(page_context(request, **context))
     return HTMLResponse(html, headers=cache_headers(state))
 
 
 def render_error_page(request: Request, error: WebError) -> Response:
-    state = getattr(request.app.state, "web", None)
-    if state is None:  # pragma: no cover - only before start-up finished
+    web = getattr(request.app.state, "web", None)
+    if web is None:  # pragma: no cover - only before start-up finished
         return HTMLResponse(f"<h1>{error.status}</h1><p>{error}</p>", status_code=error.status)
+    state = request_state(request)
     context = page_context(request, error=error, title=f"{error.status}")
-    html = state.templates.get_template("error.html").render(context)
+    with _pinning(state.pin):
+        html = state.templates.get_template("error.html").render(context)
     return HTMLResponse(html, status_code=error.status)

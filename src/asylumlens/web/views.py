@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, Final
 
 from asylumlens import analytics
@@ -18,9 +17,6 @@ from asylumlens.store import Release
 from asylumlens.web.catalog import Entity, find, label_column
 from asylumlens.web.provenance import source_name
 from asylumlens.web.queries import Frame, Queries, RatesQuery, Where
-
-BASELINE_START: Final = 2010
-"""The headline compares the latest full fiscal year with FY2010 onwards (the field's habit)."""
 
 JUDGE_REPORT_MIN: Final = 100
 """TRAC publishes a judge report only after 100 asylum decisions in the period."""
@@ -62,36 +58,21 @@ def top(rows: Sequence[Mapping[str, Any]], n: int = TOP_N) -> list[dict[str, Any
     return [dict(r) for r in sorted(rows, key=lambda r: -(r.get("total") or 0))[:n]]
 
 
-def fiscal_years(queries: Queries, definition: str = "eoir") -> list[int]:
+def fiscal_years(queries: Queries, definition: str = analytics.DEFAULT_DEFINITION) -> list[int]:
     frame = queries.rates(RatesQuery(definition=definition, by=("fiscal_year",)))
     return sorted(int(y) for y in frame.column("fiscal_year") if y is not None)
 
 
-def latest_full_fiscal_year(release_date: date | None, years: Sequence[int]) -> int | None:
-    """The last fiscal year (1 Oct - 30 Sep) wholly before the release date, if in the data."""
-    if not years:
+def default_periods(
+    queries: Queries, release: Release, definition: str = analytics.DEFAULT_DEFINITION
+) -> tuple[str, str] | None:
+    """(period, baseline) of the headline, from the library's :func:`default_comparison`
+    (the CLI's ``compare`` prints the same line), or None when the release has too few
+    complete fiscal years for one."""
+    try:
+        return analytics.default_comparison(definition, store=queries.store, release=release)
+    except QueryError:
         return None
-    if release_date is None:
-        return max(years) - 1 if len(years) > 1 else max(years)
-    full = (
-        release_date.year
-        if release_date >= date(release_date.year, 9, 30)
-        else release_date.year - 1
-    )
-    candidates = [y for y in years if y <= full]
-    return max(candidates) if candidates else None
-
-
-def default_periods(queries: Queries, release: Release) -> tuple[str, str] | None:
-    """(period, baseline) for the headline: latest full FY against FY2010 (or first FY) on."""
-    years = fiscal_years(queries)
-    latest = latest_full_fiscal_year(release.release_date, years)
-    if latest is None:
-        return None
-    first = max(BASELINE_START, min(years))
-    if first >= latest:
-        return None
-    return f"FY{latest}", f"FY{first}-FY{latest - 1}"
 
 
 def _rates(queries: Queries, q: RatesQuery) -> Frame:
@@ -112,8 +93,19 @@ def _judges(
         return Frame((), ())
 
 
-def home(queries: Queries, release: Release, definition: str) -> View:
-    """Headline (compare), the national trend and the largest nationalities."""
+def home(
+    queries: Queries,
+    release: Release,
+    definition: str,
+    period: str | None = None,
+    baseline: str | None = None,
+) -> View:
+    """Headline (compare), the national trend and the largest nationalities.
+
+    ``period``/``baseline`` (validated fiscal-year strings) default to the library's
+    headline: the latest complete fiscal year against FY2010 onwards. The facts say which
+    were chosen by default, so the page can say "default" beside them.
+    """
     trend = queries.rates(RatesQuery(definition=definition, by=("fiscal_year",)))
     nationalities = queries.rates(RatesQuery(definition=definition, by=("nationality",)))
     view = View.of(trend, definition=definition)
@@ -122,14 +114,29 @@ def home(queries: Queries, release: Release, definition: str) -> View:
         nationalities.columns,
         tuple(with_labels(top(nationalities.rows), "nationality")),
     )
-    periods = default_periods(queries, release)
-    if periods is not None:
-        period, baseline = periods
+    defaults = default_periods(queries, release, definition)
+    view.facts.update(
+        default_period=defaults[0] if defaults else None,
+        default_baseline=defaults[1] if defaults else None,
+    )
+    try:
+        if period is not None and baseline is None:
+            period, baseline = analytics.default_comparison(
+                definition, store=queries.store, release=release, period=period
+            )
+        elif period is None or baseline is None:
+            if defaults is None:
+                raise QueryError(
+                    "this release has too few complete fiscal years for a default headline; "
+                    "choose a period and a baseline"
+                )
+            period, baseline = period or defaults[0], baseline or defaults[1]
         view.facts.update(period=period, baseline=baseline)
-        try:
-            view.tables["compare"] = queries.compare(period, baseline, definition, ())
-        except QueryError as exc:
-            view.facts["compare_error"] = str(exc)
+        frame = queries.compare(period, baseline, definition, ())
+    except QueryError as exc:
+        view.facts["compare_error"] = str(exc)
+        return view
+    view.tables["compare"] = frame
     return view
 
 
@@ -230,7 +237,7 @@ def court(
 def nationality(
     queries: Queries, code: str, definition: str, since: str | None, until: str | None
 ) -> View:
-    """A nationality's trend, its courts, and the representation effect."""
+    """A nationality's trend, its courts, and its rates with and without representation."""
     entity = find(queries, "nationalities", code)
     where: Where = (("nationality", (entity.code,)),)
     trend = _rates(
