@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -34,10 +34,16 @@ from asylumlens.web.params import (
     check_period,
     check_unit,
     parse_where,
+    reject_unknown_parameters,
 )
 from asylumlens.web.queries import RatesQuery
 
-router = APIRouter(prefix="/api/v1", tags=["api"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["api"],
+    responses=ERROR_RESPONSES,
+    dependencies=[Depends(reject_unknown_parameters)],  # runs first: ?defintion= is a 422
+)
 
 CSV_AND_JSON: Final[dict[int | str, dict[str, Any]]] = {
     200: {

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
@@ -23,7 +23,8 @@ from asylumlens.web import api, pages, twins
 from asylumlens.web.cache import ResponseCache, ResponseMemo
 from asylumlens.web.context import WebState
 from asylumlens.web.errors import install_error_handlers
-from asylumlens.web.guard import Guard
+from asylumlens.web.guard import ApiCors, Guard
+from asylumlens.web.params import reject_unknown_page_parameters
 from asylumlens.web.provenance import release_etag, release_info
 from asylumlens.web.queries import Queries
 from asylumlens.web.rendering import make_environment
@@ -83,10 +84,11 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
     app.include_router(api.router)
     app.include_router(twins.router)
-    app.include_router(pages.router)
+    app.include_router(pages.router, dependencies=[Depends(reject_unknown_page_parameters)])
     # Middleware added last runs first: gzip wraps the memo, so the memo holds plain bodies
     # and each client gets the encoding it asked for (vega's JS shrinks ~4x for phones).
     app.add_middleware(ResponseCache, memo=app.state.memo)
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    app.add_middleware(ApiCors)  # Access-Control-Allow-Origin: * on the API, for notebooks
     app.add_middleware(Guard)  # outermost: sees every request and every response
     return app
