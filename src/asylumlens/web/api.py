@@ -3,7 +3,9 @@
 Each endpoint answers at three URLs: `/api/v1/X` (JSON, or CSV with `_format=csv`),
 `/api/v1/X.json` and `/api/v1/X.csv`. The OpenAPI schema lists the first; the suffix
 twins take the same parameters. Responses carry the release they were computed from, an
-ETag tied to that release and the app version, and `next` for the following page.
+ETag of the URL on that release and app version, and (JSON) `next` for the following page.
+Every route rejects the parameters it does not declare (:func:`~asylumlens.web.params.
+reject_unknown_parameters`, a router dependency, so it runs before any other).
 """
 
 from __future__ import annotations

@@ -33,13 +33,19 @@ API_DESCRIPTION = """\
 Asylum grant rates computed from one ingested EOIR case-data release.
 
 * Every endpoint also answers at `.json` and `.csv` suffixes (`/api/v1/rates.csv`), or with
-  `_format=csv`. The CSV holds exactly the rows of the JSON `rows` for the same URL.
+  `_format=csv`. A CSV without `_size` holds every row of the result, streamed; with `_size`
+  it holds exactly the rows of the JSON `rows` for the same URL.
 * Filters are repeated `where=DIMENSION:CODE` parameters (`where=nationality:CH`); repeating
   a dimension means any of its codes. `by` is a comma list (`by=fiscal_year,court`).
-* Lists paginate: `_size` rows per page (default 1000, at most 10000), `_next` the opaque
-  token from the previous response's `next` (also in the `Link: rel="next"` header).
-* Every response names its release (`release`) and carries an ETag tied to the release and
-  the app version; send it back in `If-None-Match` for a 304.
+* JSON lists paginate: `_size` rows per page (default 1000, at most 10000), `_next` the
+  opaque token from the previous response's `next` (also in the `Link: rel="next"` header).
+* A parameter the endpoint does not take is a 422 that names it and suggests the closest
+  valid one (`?defintion=trac`: "did you mean definition?"); `_format`, `_size`, `_next`
+  and `release` are accepted everywhere.
+* `HEAD` answers like `GET`, without the body. Any web origin may read the API
+  (`Access-Control-Allow-Origin: *`, GET and HEAD, no credentials).
+* Every response names its release (`release`) and carries an ETag of its own URL on that
+  release and app version; send it back in `If-None-Match` for a 304.
 * Every error is `{"ok": false, "status": ..., "error": "...", "errors": [...],
   "suggestions": [...]}`; invalid parameters give 422 and say what is valid.
 """
