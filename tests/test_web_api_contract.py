@@ -143,6 +143,15 @@ def test_misspelt_parameter_is_422_with_the_right_name(client: TestClient) -> No
     assert "did you mean" not in nothing["error"] and nothing["suggestions"] == []
 
 
+def test_many_or_long_unknown_names_give_a_short_error(client: TestClient) -> None:
+    many = "&".join(f"junk{i}=1" for i in range(500))
+    body = assert_error(client.get(f"/api/v1/rates?{many}"), 422)
+    assert len(body["errors"]) == 6 and body["errors"][-1] == "and 495 more unknown parameters"
+    long = "n" * 5000
+    body = assert_error(client.get(f"/api/v1/rates?{long}=1"), 422)
+    assert len(body["error"]) < 400 and "n" * 57 + "..." in body["error"]
+
+
 def test_valid_names_come_from_each_route(client: TestClient) -> None:
     """A name one route declares is unknown on a route that does not read it."""
     assert client.get("/api/v1/compare?period=FY2024&baseline=FY2015-FY2023").status_code == 200

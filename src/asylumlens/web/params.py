@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Final, Literal
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from fastapi import Depends, Query, Request
 from pydantic import Field
@@ -309,30 +309,42 @@ def _closest(name: str, valid: Iterable[str]) -> list[str]:
     return [lowered[n] for n in near]
 
 
+MAX_REPORTED: Final = 5
+"""Unknown names described one by one; more are counted (a URL may carry thousands)."""
+
+NAME_SHOWN: Final = 60
+"""Characters of an unknown name repeated in the message (a name may be 16 KB long)."""
+
+
 def _renamed_url(request: Request, old: str, new: str) -> str:
     """This request's URL (path and query, relative) with parameter ``old`` named ``new``."""
     raw = request.scope.get("query_string", b"").decode("latin-1")
     pairs = [(new if k == old else k, v) for k, v in parse_qsl(raw, keep_blank_values=True)]
-    return f"{request.url.path}?{urlencode(pairs)}"
+    return f"{quote(request.url.path)}?{urlencode(pairs)}"
 
 
 def unknown_parameters(request: Request, *, tolerate_tracking: bool) -> WebError | None:
-    """The 422 for the query's undeclared names (one message each), or None."""
+    """The 422 for the query's undeclared names (one message each, up to
+    :data:`MAX_REPORTED`), or None."""
     valid = valid_parameters(request)
+    shown = _valid(sorted(valid - ALWAYS_VALID) + sorted(ALWAYS_VALID))
+    unknown = [
+        name
+        for name in dict.fromkeys(request.query_params)
+        if name not in valid and not (tolerate_tracking and _is_tracking(name))
+    ]
     errors: list[str] = []
     suggestions: list[Suggestion] = []
-    seen: set[str] = set()
-    for name in request.query_params:
-        if name in valid or name in seen or (tolerate_tracking and _is_tracking(name)):
-            continue
-        seen.add(name)
+    for name in unknown[:MAX_REPORTED]:
         close = _closest(name, valid)
         hint = f"did you mean {' or '.join(close)}? " if close else ""
-        shown = sorted(valid - ALWAYS_VALID) + sorted(ALWAYS_VALID)
-        errors.append(f"unknown parameter {name!r}; {hint}valid: {_valid(shown)}")
+        cut = name if len(name) <= NAME_SHOWN else name[: NAME_SHOWN - 3] + "..."
+        errors.append(f"unknown parameter {cut!r}; {hint}valid: {shown}")
         suggestions.extend(
             Suggestion(code=c, label=None, url=_renamed_url(request, name, c)) for c in close
         )
+    if len(unknown) > MAX_REPORTED:
+        errors.append(f"and {len(unknown) - MAX_REPORTED} more unknown parameters")
     return WebError(422, errors, suggestions) if errors else None
 
 
