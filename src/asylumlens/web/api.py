@@ -3,7 +3,9 @@
 Each endpoint answers at three URLs: `/api/v1/X` (JSON, or CSV with `_format=csv`),
 `/api/v1/X.json` and `/api/v1/X.csv`. The OpenAPI schema lists the first; the suffix
 twins take the same parameters. Responses carry the release they were computed from, an
-ETag tied to that release and the app version, and `next` for the following page.
+ETag of the URL on that release and app version, and (JSON) `next` for the following page.
+Every route rejects the parameters it does not declare (:func:`~asylumlens.web.params.
+reject_unknown_parameters`, a router dependency, so it runs before any other).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -36,10 +38,16 @@ from asylumlens.web.params import (
     check_period,
     check_unit,
     parse_where,
+    reject_unknown_parameters,
 )
 from asylumlens.web.queries import RatesQuery
 
-router = APIRouter(prefix="/api/v1", tags=["api"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["api"],
+    responses=ERROR_RESPONSES,
+    dependencies=[Depends(reject_unknown_parameters)],  # runs first: ?defintion= is a 422
+)
 
 CSV_AND_JSON: Final[dict[int | str, dict[str, Any]]] = {
     200: {

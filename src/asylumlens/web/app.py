@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
@@ -25,22 +25,29 @@ from asylumlens.web import api, pages, twins
 from asylumlens.web.cache import ResponseCache, ResponseMemo
 from asylumlens.web.context import PinnedStates, build_state
 from asylumlens.web.errors import install_error_handlers
-from asylumlens.web.guard import Guard
+from asylumlens.web.guard import ApiCors, Guard
+from asylumlens.web.params import reject_unknown_page_parameters
 from asylumlens.web.rendering import make_environment
 
 API_DESCRIPTION = """\
 Asylum grant rates computed from the ingested EOIR case-data releases of one store.
 
 * Every endpoint also answers at `.json` and `.csv` suffixes (`/api/v1/rates.csv`), or with
-  `_format=csv`. The CSV holds exactly the rows of the JSON `rows` for the same URL.
+  `_format=csv`. A CSV without `_size` holds every row of the result, streamed; with `_size`
+  it holds exactly the rows of the JSON `rows` for the same URL.
 * Filters are repeated `where=DIMENSION:CODE` parameters (`where=nationality:CH`); repeating
   a dimension means any of its codes. `by` is a comma list (`by=fiscal_year,court`).
-* Lists paginate: `_size` rows per page (default 1000, at most 10000), `_next` the opaque
-  token from the previous response's `next` (also in the `Link: rel="next"` header).
 * Every route takes `release=ID` to serve that release of the store instead of the default
   (the one chosen at start-up): a permalink whose numbers stay put; an unknown id is 404.
-* Every response names its release (`release`) and carries an ETag tied to the release and
-  the app version; send it back in `If-None-Match` for a 304.
+* JSON lists paginate: `_size` rows per page (default 1000, at most 10000), `_next` the
+  opaque token from the previous response's `next` (also in the `Link: rel="next"` header).
+* A parameter the endpoint does not take is a 422 that names it and suggests the closest
+  valid one (`?defintion=trac`: "did you mean definition?"); `_format`, `_size`, `_next`
+  and `release` are accepted everywhere.
+* `HEAD` answers like `GET`, without the body. Any web origin may read the API
+  (`Access-Control-Allow-Origin: *`, GET and HEAD, no credentials).
+* Every response names its release (`release`) and carries an ETag of its own URL on that
+  release and app version; send it back in `If-None-Match` for a 304.
 * Every error is `{"ok": false, "status": ..., "error": "...", "errors": [...],
   "suggestions": [...]}`; invalid parameters give 422 and say what is valid.
 """
@@ -82,10 +89,11 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
     app.include_router(api.router)
     app.include_router(twins.router)
-    app.include_router(pages.router)
+    app.include_router(pages.router, dependencies=[Depends(reject_unknown_page_parameters)])
     # Middleware added last runs first: gzip wraps the memo, so the memo holds plain bodies
     # and each client gets the encoding it asked for (vega's JS shrinks ~4x for phones).
     app.add_middleware(ResponseCache, memo=app.state.memo)
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    app.add_middleware(ApiCors)  # Access-Control-Allow-Origin: * on the API, for notebooks
     app.add_middleware(Guard)  # outermost: sees every request and every response
     return app

@@ -12,7 +12,13 @@ the route's **declared** parameters only (:func:`~asylumlens.web.canonical.canon
 known once the router has matched). A request is looked up by all its parameters,
 normalised the same way, so a URL without junk hits its entry; one with junk parameters
 misses, is answered by the handlers (whose frame memo makes that cheap) and re-stores the
-same canonical entry: junk can never add an entry.
+same canonical entry: junk can never add an entry (and an undeclared parameter is a 422,
+which is never kept).
+
+A **streamed** response (its body in more than one message: the whole-list CSV downloads)
+is passed through as it is produced and never stored, so a download of any size costs the
+memo nothing and every request for it is answered the same way (streamed, no
+``Content-Length``); the handler's frame memo keeps it cheap.
 """
 
 from __future__ import annotations
@@ -115,7 +121,8 @@ class ResponseCache:
             elif message["type"] == "http.response.body" and cacheable:
                 body: bytes = message.get("body", b"")
                 size += len(body)
-                if size > self.memo.max_body:
+                if message.get("more_body", False) or size > self.memo.max_body:
+                    # a streamed body (a whole-list CSV) passes through, never buffered
                     cacheable = False
                     chunks.clear()
                 else:

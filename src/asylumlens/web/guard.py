@@ -15,6 +15,9 @@ An outermost ASGI middleware, so nothing it promises depends on a route:
 * an unexpected exception becomes a proper 500 in the error shape, logged with its
   traceback, and the keep-alive connection stays open (left to Starlette, the exception
   would be re-raised to uvicorn, which closes the connection after the 500).
+
+:class:`ApiCors`, just inside it, lets any web origin read the API (GET and HEAD, no
+credentials: the data is public), so a notebook or another site can ``fetch`` it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import logging
 from typing import Final
 from urllib.parse import quote, unquote_to_bytes
 
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -132,3 +136,38 @@ class Guard:
             }
         )
         await send({"type": "http.response.body", "body": b""})
+
+
+def is_api_path(path: str) -> bool:
+    """The API and its twins: ``/api/...`` and any ``.json``/``.csv`` URL (a page twin's
+    307 to the API must carry the CORS header too, or a browser stops at the redirect)."""
+    return path.startswith("/api/") or path.endswith((".json", ".csv"))
+
+
+class ApiCors:
+    """Starlette's :class:`CORSMiddleware` (any origin; GET and HEAD; no credentials), on
+    the API paths only (:func:`is_api_path`); pages answer as before."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(
+            app,
+            allow_origins=["*"],
+            allow_methods=["GET", "HEAD"],
+            allow_headers=["If-None-Match"],
+            allow_credentials=False,
+            expose_headers=[
+                "ETag",
+                "Link",
+                "Content-Disposition",
+                "X-AsylumLens-Release",
+                "X-AsylumLens-Synthetic",
+            ],
+            max_age=86400,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and is_api_path(scope["path"]):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

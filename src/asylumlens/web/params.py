@@ -1,6 +1,6 @@
 """Query-string parameters shared by the JSON API and the pages, validated before any query.
 
-Conventions (documented in ``docs/web.md`` and in the OpenAPI schema):
+Conventions (documented in ``docs/api.md`` and in the OpenAPI schema):
 
 * ``by`` is a comma list of dimensions: ``by=fiscal_year,nationality``.
 * Filters are repeated ``where=DIMENSION:CODE`` parameters; repeating a dimension means
@@ -8,8 +8,12 @@ Conventions (documented in ``docs/web.md`` and in the OpenAPI schema):
   The code is everything after the first colon, so codes such as ``SP `` or ``209c`` pass
   as they are. An empty ``where=`` (an HTML form's "any") is ignored.
 * ``since`` / ``until`` take ``FY2010`` or an ISO date ``2019-10-01``.
-* Lists paginate with ``_size`` (rows per page) and ``_next`` (an opaque token taken from
-  the previous response's ``next``); ``_format=csv`` or a ``.csv`` suffix gives CSV.
+* JSON lists paginate with ``_size`` (rows per page) and ``_next`` (an opaque token taken
+  from the previous response's ``next``); ``_format=csv`` or a ``.csv`` suffix gives CSV,
+  every row unless ``_size`` is given.
+* A parameter the route does not declare is a 422 naming it, with the closest valid names
+  (:func:`reject_unknown_parameters`): a misspelt ``defintion=trac`` must not quietly
+  return the default definition's figures.
 
 Every invalid value becomes a 422 whose message lists what is valid. User input is only
 ever passed on as a validated parameter value, never as query text.
@@ -19,16 +23,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Final, Literal
+from urllib.parse import parse_qsl, quote, urlencode
 
 from fastapi import Depends, Query, Request
 from pydantic import Field
 
 from asylumlens import analytics
-from asylumlens.web.errors import WebError, bad_params
+from asylumlens.web.canonical import matching_route, route_parameters
+from asylumlens.web.errors import Suggestion, WebError, bad_params
 from asylumlens.web.queries import RatesQuery, Where
 
 DIMENSIONS: Final[tuple[str, ...]] = tuple(analytics.DIMENSIONS)
@@ -192,10 +199,15 @@ RatesQueryDep = Annotated[RatesQuery, Depends(rates_query)]
 
 @dataclass(frozen=True)
 class Page:
-    """Which slice of a result list to return."""
+    """Which slice of a result list to return.
+
+    ``sized`` says whether the client chose ``_size``: a CSV download without it is the
+    whole list (streamed), never silently the first :data:`DEFAULT_SIZE` rows.
+    """
 
     size: int
     offset: int
+    sized: bool = True
 
     def next_token(self, total: int) -> str | None:
         end = self.offset + self.size
@@ -220,15 +232,25 @@ def decode_token(token: str) -> int:
 
 def page(
     size: Annotated[
-        int,
-        Query(alias="_size", ge=1, le=MAX_SIZE, description="Rows per page."),
-    ] = DEFAULT_SIZE,
+        int | None,
+        Query(
+            alias="_size",
+            ge=1,
+            le=MAX_SIZE,
+            description=(
+                f"Rows per page: JSON default {DEFAULT_SIZE}, at most {MAX_SIZE}. A CSV "
+                "without `_size` holds every row."
+            ),
+        ),
+    ] = None,
     next_token: Annotated[
         str | None,
         Query(alias="_next", description="Opaque token from a previous response's `next`."),
     ] = None,
 ) -> Page:
     offset = decode_token(next_token) if next_token else 0
+    if size is None:
+        return Page(size=DEFAULT_SIZE, offset=offset, sized=False)
     return Page(size=size, offset=offset)
 
 
@@ -252,3 +274,88 @@ def output_format(
 
 
 FormatDep = Annotated[OutputFormat, Depends(output_format)]
+
+
+ALWAYS_VALID: Final = frozenset({"_format", "_size", "_next", "release"})
+"""Accepted on every route, declared or not: the format and paging names, and ``release``
+(a permalink's release pin)."""
+
+TRACKING_PARAMETERS: Final = frozenset({"fbclid", "gclid", "msclkid"})
+TRACKING_PREFIX: Final = "utm_"
+"""Click-tracking names that sites and mail tools append to shared links: ignored on the
+HTML pages (a reader following a shared link must not land on an error), never on the API."""
+
+
+def _is_tracking(name: str) -> bool:
+    return name in TRACKING_PARAMETERS or name.startswith(TRACKING_PREFIX)
+
+
+def valid_parameters(request: Request) -> frozenset[str]:
+    """The names the matched route declares (its dependencies' included), plus
+    :data:`ALWAYS_VALID`: read from the route itself, so the list cannot drift from it."""
+    route = matching_route(request.scope)
+    declared = route_parameters(route) if route is not None else frozenset()
+    return declared | ALWAYS_VALID
+
+
+def _closest(name: str, valid: Iterable[str]) -> list[str]:
+    """Valid names near ``name``: case-insensitive, then by similarity (``difflib``)."""
+    names = sorted(valid)
+    lowered = {n.lower(): n for n in names}
+    exact = lowered.get(name.lower())
+    if exact is not None:
+        return [exact]
+    near = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
+    return [lowered[n] for n in near]
+
+
+MAX_REPORTED: Final = 5
+"""Unknown names described one by one; more are counted (a URL may carry thousands)."""
+
+NAME_SHOWN: Final = 60
+"""Characters of an unknown name repeated in the message (a name may be 16 KB long)."""
+
+
+def _renamed_url(request: Request, old: str, new: str) -> str:
+    """This request's URL (path and query, relative) with parameter ``old`` named ``new``."""
+    raw = request.scope.get("query_string", b"").decode("latin-1")
+    pairs = [(new if k == old else k, v) for k, v in parse_qsl(raw, keep_blank_values=True)]
+    return f"{quote(request.url.path)}?{urlencode(pairs)}"
+
+
+def unknown_parameters(request: Request, *, tolerate_tracking: bool) -> WebError | None:
+    """The 422 for the query's undeclared names (one message each, up to
+    :data:`MAX_REPORTED`), or None."""
+    valid = valid_parameters(request)
+    shown = _valid(sorted(valid - ALWAYS_VALID) + sorted(ALWAYS_VALID))
+    unknown = [
+        name
+        for name in dict.fromkeys(request.query_params)
+        if name not in valid and not (tolerate_tracking and _is_tracking(name))
+    ]
+    errors: list[str] = []
+    suggestions: list[Suggestion] = []
+    for name in unknown[:MAX_REPORTED]:
+        close = _closest(name, valid)
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        cut = name if len(name) <= NAME_SHOWN else name[: NAME_SHOWN - 3] + "..."
+        errors.append(f"unknown parameter {cut!r}; {hint}valid: {shown}")
+        suggestions.extend(
+            Suggestion(code=c, label=None, url=_renamed_url(request, name, c)) for c in close
+        )
+    if len(unknown) > MAX_REPORTED:
+        errors.append(f"and {len(unknown) - MAX_REPORTED} more unknown parameters")
+    return WebError(422, errors, suggestions) if errors else None
+
+
+def reject_unknown_parameters(request: Request) -> None:
+    """Router dependency of the API: an undeclared parameter is a 422, never ignored."""
+    if (error := unknown_parameters(request, tolerate_tracking=False)) is not None:
+        raise error
+
+
+def reject_unknown_page_parameters(request: Request) -> None:
+    """Router dependency of the pages: as :func:`reject_unknown_parameters`, except that
+    click-tracking names (``utm_*``, ``fbclid``...) on a shared link are ignored."""
+    if (error := unknown_parameters(request, tolerate_tracking=True)) is not None:
+        raise error

@@ -205,7 +205,7 @@ def render_page(request: Request, template: str, **context: Any) -> Response:
         return cached
     with _pinning(state.pin):
         html = state.templates.get_template(template).render(page_context(request, **context))
-    return HTMLResponse(html, headers=cache_headers(state))
+    return HTMLResponse(html, headers=cache_headers(request, state))
 
 
 def render_error_page(request: Request, error: WebError) -> Response:
