@@ -13,13 +13,18 @@ Public API (each returns a pandas DataFrame whose ``attrs`` name the release, th
 ``unit`` (application, case or proceeding) defaults to the definition's own; every row
 carries ``definition``, ``unit``, ``release``, ``synthetic`` and ``partial``.
     codes(dimension, store=None, release=None)
+    find_codes(dimension, text, store=None, release=None)   # name -> code help
+
+Filter values (``where``, ``court``, ``nationality``) take a release's code in any case or
+a name (``{"court": "nyc"}``, ``{"nationality": "china"}``), resolved to one code or
+refused (``asylumlens.analytics.code_match``); ``df.attrs["where"]`` holds the codes used.
 
 ``build_decisions(con, out)`` writes a release's fact table (the ingest pipeline calls it).
 """
 
 from __future__ import annotations
 
-from asylumlens.analytics.codes import codes
+from asylumlens.analytics.codes import codes, find_codes
 from asylumlens.analytics.compare import compare
 from asylumlens.analytics.decisions import build_decisions
 from asylumlens.analytics.definitions import DEFINITIONS, UNITS, Definition, get_definition
@@ -37,6 +42,7 @@ __all__ = [
     "codes",
     "compare",
     "default_min_decisions",
+    "find_codes",
     "get_definition",
     "judges",
     "rates",

@@ -28,7 +28,12 @@ import pandas as pd
 from asylumlens.analytics.dimensions import Where
 from asylumlens.analytics.intervals import mean_of_yearly_rates_interval, wilson_interval
 from asylumlens.analytics.periods import FiscalYears, parse_fiscal_years
-from asylumlens.analytics.rates import YEARLY_CELL_MIN, RatesSpec, rates_for
+from asylumlens.analytics.rates import (
+    YEARLY_CELL_MIN,
+    RatesSpec,
+    check_where_values,
+    rates_for,
+)
 from asylumlens.analytics.source import ReleaseArg, StoreArg, open_source
 from asylumlens.errors import QueryError
 
@@ -164,12 +169,15 @@ def compare(
         definition, ("fiscal_year",), where, f"FY{first}", f"FY{last}", unit, min_decisions=None
     )
     with open_source(store, release) as source:
+        # resolved first, so that an unknown or ambiguous value says so (not "no decisions")
+        spec = check_where_values(source, spec)
         try:
             yearly = rates_for(source, spec)
         except QueryError:
+            applied = {name: list(values) for name, values in spec.where}
             raise QueryError(
                 f"no asylum decisions in {per.label} or {base.label} match "
-                f"(definition={definition}, where={dict(where or {})})"
+                f"(definition={definition}, where={applied})"
             ) from None
         attrs = dict(yearly.attrs)
     title = str(attrs["definition_title"])
