@@ -55,7 +55,13 @@ def standard_lookups(
     courts: dict[str, str],
     hlocs: dict[str, str],
     languages: dict[str, str],
+    places: dict[str, tuple[str, str]] | None = None,
 ) -> dict[str, list[Row]]:
+    """The lookups of a hand-built release. ``courts`` maps BASE_CITY_CODE to
+    BASE_CITY_NAME; ``places`` (code -> (BASE_CITY, BASE_STATE)) fills the two columns the
+    court names are built from, left empty without it (the fallback to the hearing
+    location's name)."""
+    where = places or {}
     court_decisions: list[Row] = []
     idn = 1
     for ct in ("RMV", "DEP", "EXC", "AOC", "WHO"):
@@ -103,7 +109,14 @@ def standard_lookups(
             for i, (c, n) in enumerate(judges.items())
         ],
         "tblLookupBaseCity": [
-            dict(idnbasecity=i, base_city_code=c, base_city_name=n, blnactive=True)
+            dict(
+                idnbasecity=i,
+                base_city_code=c,
+                base_city_name=n,
+                base_city=where.get(c, (None, None))[0],
+                base_state=where.get(c, (None, None))[1],
+                blnactive=True,
+            )
             for i, (c, n) in enumerate(courts.items())
         ],
         "tblLookupHloc": [

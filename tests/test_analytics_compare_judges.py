@@ -137,7 +137,8 @@ def test_judges_shrink_small_caseloads_most(court_store: Path) -> None:
 
 
 def test_judges_unknown_court(court_store: Path) -> None:
-    with pytest.raises(QueryError, match=r"unknown court code 'XYZ'.*ARL, HOU, NYC"):
+    closest = r"valid \(3\): NYC \(New York\), ARL \(Arlington\), HOU \(Houston\)"
+    with pytest.raises(QueryError, match=rf"unknown court code 'XYZ'.*{closest}"):
         judges(court="XYZ", store=court_store)
 
 

@@ -305,7 +305,10 @@ DefinitionOption = Annotated[
 WhereOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--where", "-w", help="Filter DIMENSION=CODE[,CODE]; repeatable; values are OR'ed."
+        "--where",
+        "-w",
+        help="Filter DIMENSION=CODE[,CODE] (a code in any case, or a name: nationality=china); "
+        "repeatable; values are OR'ed.",
     ),
 ]
 SinceOption = Annotated[str | None, typer.Option("--since", help="FY2010 or 2009-10-01.")]
@@ -673,16 +676,25 @@ def judges(
 @app.command()
 def codes(
     dimension: Annotated[str, typer.Argument(help="court, judge, nationality, language, ...")],
+    search: Annotated[
+        str | None,
+        typer.Option("--search", "-s", help="Only codes whose code or name contains TEXT."),
+    ] = None,
     fmt: FormatOption = "table",
     store: StoreOption = None,
     release: ReleaseOption = None,
 ) -> None:
     """The codes a release uses for a dimension, with labels and asylum decision counts.
 
-    Example: asylumlens codes court
+    Example: asylumlens codes court --search "new york"
     """
     from asylumlens.analytics import codes as compute
+    from asylumlens.analytics import find_codes
 
+    if search is not None:
+        df = find_codes(dimension, search, store=store, release=release)
+        _analytics_output(df, fmt, f"{dimension} codes matching {search!r}")
+        return
     df = compute(dimension, store=store, release=release)
     _analytics_output(df, fmt, f"{dimension} codes")
 

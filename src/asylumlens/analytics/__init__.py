@@ -20,13 +20,18 @@ before (``default_comparison``).
 ``unit`` (application, case or proceeding) defaults to the definition's own; every row
 carries ``definition``, ``unit``, ``release``, ``synthetic`` and ``partial``.
     codes(dimension, store=None, release=None)
+    find_codes(dimension, text, store=None, release=None)   # name -> code help
+
+Filter values (``where``, ``court``, ``nationality``) take a release's code in any case or
+a name (``{"court": "nyc"}``, ``{"nationality": "china"}``), resolved to one code or
+refused (``asylumlens.analytics.code_match``); ``df.attrs["where"]`` holds the codes used.
 
 ``build_decisions(con, out)`` writes a release's fact table (the ingest pipeline calls it).
 """
 
 from __future__ import annotations
 
-from asylumlens.analytics.codes import codes
+from asylumlens.analytics.codes import codes, find_codes
 from asylumlens.analytics.compare import compare, default_comparison
 from asylumlens.analytics.decisions import build_decisions
 from asylumlens.analytics.definitions import (
@@ -54,6 +59,7 @@ __all__ = [
     "default_comparison",
     "default_min_decisions",
     "describe_definition",
+    "find_codes",
     "get_definition",
     "judges",
     "rates",

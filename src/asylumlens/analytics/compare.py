@@ -34,7 +34,12 @@ from asylumlens.analytics.periods import (
     headline_periods,
     parse_fiscal_years,
 )
-from asylumlens.analytics.rates import YEARLY_CELL_MIN, RatesSpec, rates_for
+from asylumlens.analytics.rates import (
+    YEARLY_CELL_MIN,
+    RatesSpec,
+    check_where_values,
+    rates_for,
+)
 from asylumlens.analytics.source import ReleaseArg, Source, StoreArg, open_source
 from asylumlens.errors import QueryError
 
@@ -229,12 +234,15 @@ def compare(
         spec = RatesSpec.build(
             definition, ("fiscal_year",), where, f"FY{first}", f"FY{last}", unit, None
         )
+        # resolved first, so that an unknown or ambiguous value says so (not "no decisions")
+        spec = check_where_values(source, spec)
         try:
             yearly = rates_for(source, spec)
         except QueryError:
+            applied = {name: list(values) for name, values in spec.where}
             raise QueryError(
                 f"no asylum decisions in {per.label} or {base.label} match "
-                f"(definition={definition}, where={dict(where or {})})"
+                f"(definition={definition}, where={applied})"
             ) from None
         attrs = dict(yearly.attrs)
     title = str(attrs["definition_title"])

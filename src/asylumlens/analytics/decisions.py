@@ -12,6 +12,9 @@ code and its proceeding has a completion date; pending applications are left out
 
 Raw codes are kept beside their labels. A code that the release's lookup does not list,
 or a row whose case is missing (an orphan), is kept with a NULL label, never dropped.
+Court labels are names built from the court and hearing-location lookups
+(:mod:`asylumlens.analytics.court_names`), since the court lookup's own name column is
+almost always the generic "IMMIGRATION COURT".
 
 The SQL here is fixed text over table names AsylumLens owns: no user input reaches it.
 """
@@ -25,14 +28,16 @@ from typing import Final
 
 import duckdb
 
+from asylumlens.analytics.court_names import CourtEntry, court_names
+
 FACT_APPLICATION_CODES: Final = ("ASYL", "ASYW", "WCAT")
 
-# (label CTE name, lookup stem, code column, label column)
+# (label CTE name, lookup stem, code column, label column); courts are named apart
+# (:func:`_court_label_cte`)
 _LOOKUPS: Final[tuple[tuple[str, str, str, str], ...]] = (
     ("lbl_nat", "tblLookupNationality", "nat_code", "nat_name"),
     ("lbl_lang", "tblLanguage", "strcode", "strdescription"),
     ("lbl_judge", "tblLookupJudge", "judge_code", "judge_name"),
-    ("lbl_court", "tblLookupBaseCity", "base_city_code", "base_city_name"),
     ("lbl_hloc", "tblLookupHloc", "hearing_loc_code", "hearing_loc_name"),
     ("lbl_case_type", "tblLookupCaseType", "strcode", "strdescription"),
     ("lbl_custody", "tblLookupCustodyStatus", "strcode", "strdescription"),
@@ -70,6 +75,48 @@ def _label_cte(con: duckdb.DuckDBPyConnection, stem: str, code: str, label: str)
         f"SELECT {code} AS code, first({label} ORDER BY {active}{label}) AS name "
         f'FROM "{stem}" WHERE {code} IS NOT NULL GROUP BY {code}'
     )
+
+
+COURT_NAMES_TABLE: Final = "asylumlens_court_names"
+"""Temp table of the connection holding the court names the fact table joins."""
+
+
+def _court_entries(con: duckdb.DuckDBPyConnection) -> list[CourtEntry]:
+    """One :class:`CourtEntry` per code of tblLookupBaseCity (the active row first when a
+    code is listed twice), with the hearing-location lookup's name for the same code."""
+    cols = _columns(con, "tblLookupBaseCity")
+    if cols is None or "base_city_code" not in cols:
+        return []
+    wanted = ("base_city_name", "base_city", "base_state")
+    picked = ", ".join(f"{c}::VARCHAR" if c in cols else "NULL::VARCHAR" for c in wanted)
+    active = "blnactive DESC NULLS LAST, " if "blnactive" in cols else ""
+    name = "base_city_name, " if "base_city_name" in cols else ""
+    rows = con.execute(
+        f'SELECT base_city_code::VARCHAR, {picked} FROM "tblLookupBaseCity" '
+        f"WHERE base_city_code IS NOT NULL ORDER BY base_city_code, {active}{name}1"
+    ).fetchall()
+    hlocs = dict(
+        con.execute(
+            _label_cte(con, "tblLookupHloc", "hearing_loc_code", "hearing_loc_name")
+        ).fetchall()
+    )
+    entries: dict[str, CourtEntry] = {}
+    for code, base_name, city, state in rows:
+        key = str(code).strip()
+        if key and key not in entries:
+            entries[key] = CourtEntry(key, base_name, city, state, hlocs.get(code))
+    return list(entries.values())
+
+
+def _court_label_cte(con: duckdb.DuckDBPyConnection) -> str:
+    """code -> court name (:mod:`asylumlens.analytics.court_names`), from the release's
+    lookups. The names are computed in Python and held in a temp table of ``con``, filled
+    with bound parameters: lookup text never becomes SQL text."""
+    names = court_names(_court_entries(con))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {COURT_NAMES_TABLE} (code VARCHAR, name VARCHAR)")
+    if names:
+        con.executemany(f"INSERT INTO {COURT_NAMES_TABLE} VALUES (?, ?)", list(names.items()))
+    return f"SELECT code, name FROM {COURT_NAMES_TABLE}"
 
 
 _COURT_DECISION_COLUMNS: Final = frozenset(
@@ -204,6 +251,7 @@ def facts_sql(con: duckdb.DuckDBPyConnection, core: str, *, keys_unique: bool = 
     labels = ",\n".join(
         f"{name} AS ({_label_cte(con, stem, code, label)})" for name, stem, code, label in _LOOKUPS
     )
+    labels += f",\nlbl_court AS ({_court_label_cte(con)})"
     return f"""
 WITH
 {labels},
@@ -343,6 +391,7 @@ def build_decisions(
         )
     finally:
         con.execute("DROP TABLE IF EXISTS decisions_core")
+        con.execute(f"DROP TABLE IF EXISTS {COURT_NAMES_TABLE}")
         _set(con, "preserve_insertion_order", saved_order[0][0])
         if saved_limit is not None:
             _set(con, "memory_limit", saved_limit)

@@ -2,7 +2,10 @@
 
 Each dimension is a column of the ``decisions`` fact table holding a raw code (or a year,
 or a flag), usually with a ``<name>_name`` label column beside it taken from the release's
-own lookup. Filters match codes exactly, as the release writes them.
+own lookup. A code filter is resolved against the release's own codes before it is applied
+(:func:`asylumlens.analytics.rates.check_where_values`): the code as written, else the one
+code equal to it ignoring case, else the one code whose label it names
+(:mod:`asylumlens.analytics.code_match`). Years and flags are parsed here.
 """
 
 from __future__ import annotations
@@ -150,7 +153,8 @@ def parse_where_strings(items: Iterable[str]) -> dict[str, list[str]]:
         name = name.strip()
         if not sep or not name or not values.strip():
             raise QueryError(
-                f"--where {item!r} is not DIMENSION=CODE[,CODE] (e.g. nationality=CH); "
+                f"--where {item!r} is not DIMENSION=CODE[,CODE] (e.g. nationality=CH, or a "
+                f"name: nationality=china); "
                 f"dimensions: {', '.join(DIMENSIONS)}"
             )
         check_dimension(name, "where")

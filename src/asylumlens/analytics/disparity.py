@@ -116,7 +116,9 @@ def judges(
 ) -> pd.DataFrame:
     """Each judge of ``court``: raw rate with Wilson interval, and the shrunken estimate.
 
-    ``unit`` (application, proceeding or case) defaults to the definition's own.
+    ``unit`` (application, proceeding or case) defaults to the definition's own. ``court``
+    and ``nationality`` take a code in any case or a name (``"nyc"``, ``"china"``), resolved
+    to the release's code as every filter is; ``df.attrs`` reports the codes applied.
 
     ``shrunk_rate`` is the judge's posterior mean and ``shrunk_low``/``shrunk_high`` its
     95% equal-tailed interval, averaged over the uncertainty of the court prior.
@@ -136,6 +138,10 @@ def judges(
     )
     with open_source(store, release) as source:
         df = rates_for(source, spec)
+    # the release's own codes, as resolved from what was given ("nyc" -> "NYC")
+    court = str(df.attrs["where"]["court"][0])
+    if nationality:
+        nationality = str(df.attrs["where"]["nationality"][0])
     reasons = pd.Series(
         [not_a_judge(c, n) for c, n in zip(df["judge"], df["judge_name"], strict=True)],
         index=df.index,

@@ -25,7 +25,7 @@ still says how it was counted and from what.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 from typing import Any, Final
@@ -34,6 +34,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from asylumlens.analytics.code_match import KnownCode, resolve_codes
 from asylumlens.analytics.definitions import (
     CASE_PRIORITY,
     DEFAULT_DEFINITION,
@@ -311,26 +312,37 @@ def describe(spec: RatesSpec) -> str:
 
 
 def _used_codes(t: Any, name: str) -> Any:
-    """The distinct codes of dimension ``name`` on ASYL decisions (an Ibis table)."""
-    return t.filter(t.appl_code == "ASYL").select(code=t[name]).distinct()
+    """The distinct codes of dimension ``name`` on ASYL decisions, with their label (an Ibis
+    table: ``code``, ``label``)."""
+    asyl = t.filter(t.appl_code == "ASYL", t[name].notnull())
+    label_column = DIMENSIONS[name].label
+    label = asyl[label_column].max() if label_column else asyl[name].cast("string").max()
+    return asyl.group_by(code=asyl[name]).aggregate(label=label)
 
 
-def check_where_values(source: Source, spec: RatesSpec) -> None:
-    """Reject filter codes the release never uses, listing the ones it does."""
+def known_codes(source: Source, name: str) -> list[KnownCode]:
+    """The codes (with labels) of dimension ``name`` on the release's asylum decisions."""
+    found = source.run_cached(("codes", name), partial(_used_codes, name=name))
+    return [
+        KnownCode(str(code), None if label is None or pd.isna(label) else str(label))
+        for code, label in zip(found["code"], found["label"], strict=True)
+    ]
+
+
+def check_where_values(source: Source, spec: RatesSpec) -> RatesSpec:
+    """``spec`` with each code filter resolved to the release's own codes (``nyc`` -> NYC,
+    ``china`` -> CH; :mod:`asylumlens.analytics.code_match`); a value that names no code,
+    or several, is a QueryError listing the closest. Year and flag filters pass as they are.
+    """
+    resolved: list[tuple[str, tuple[FilterValue, ...]]] = []
     for name, values in spec.where:
         if DIMENSIONS[name].kind != "code":
+            resolved.append((name, values))
             continue
-        found = source.run_cached(("codes", name), partial(_used_codes, name=name))
-        known = set(found["code"].dropna())
-        unknown = [v for v in values if v not in known]
-        if unknown:
-            listed = sorted(str(k) for k in known)
-            shown = ", ".join(listed[:30]) + (" ..." if len(listed) > 30 else "")
-            raise QueryError(
-                f"unknown {name} code {unknown[0]!r}: no asylum decision in release "
-                f"{source.release.id} has it; valid ({len(listed)}): {shown} "
-                f"(list them with `asylumlens codes {name}`)"
-            )
+        known = known_codes(source, name)
+        codes = resolve_codes(name, (str(v) for v in values), known, source.release.id)
+        resolved.append((name, codes))
+    return replace(spec, where=tuple(resolved))
 
 
 def attach_attrs(df: pd.DataFrame, source: Source, spec: RatesSpec) -> pd.DataFrame:
@@ -358,8 +370,9 @@ def attach_attrs(df: pd.DataFrame, source: Source, spec: RatesSpec) -> pd.DataFr
 
 
 def rates_for(source: Source, spec: RatesSpec) -> pd.DataFrame:
-    """Run ``spec`` on an open source; raise QueryError when nothing matches."""
-    check_where_values(source, spec)
+    """Run ``spec`` on an open source; raise QueryError when nothing matches. Filter values
+    are resolved to the release's codes first (:func:`check_where_values`)."""
+    spec = check_where_values(source, spec)
     counts = source.run_cached(("counts", spec), lambda t: counts_expr(t, spec))
     df = finish(counts, spec, source.coverage)
     if df.empty:

@@ -9,6 +9,13 @@ in the files:
   written from the correct map (the ``tblLookupCustodyStatus`` key of marrowb's lookups.json).
 * pandas read the nationality code ``NA`` (Netherlands Antilles) as ``NaN``; it is restored.
 
+marrowb's base-city map holds BASE_CITY_NAME only (almost always "IMMIGRATION COURT"), not
+the BASE_CITY and BASE_STATE columns the real lookup carries and the fact table names
+courts from. ``base_city_places.json`` supplies them: the city and postal state of each
+base-city code, written for the generator from the hearing-location names
+(``tblLookupHloc.json``: "ATLANTA, GEORGIA", "NEW YORK VARICK") and the courts' published
+locations. It is AsylumLens's own table, not a copy of EOIR's columns.
+
 One list is *not* real on purpose: the judges. ``tblLookupJudge.json`` names real people,
 and a synthetic release puts invented grant rates beside every judge, so a synthetic
 release's judges are a fictional roster (:func:`fictional_judges`): invented names under
@@ -188,6 +195,18 @@ def _load(name: str) -> dict[str, str]:
     return out
 
 
+def _load_places() -> dict[str, tuple[str, str]]:
+    """``base_city_places.json``: code -> (BASE_CITY, BASE_STATE), see the module docstring."""
+    text = (
+        resources.files("asylumlens.synth")
+        .joinpath("data")
+        .joinpath("base_city_places.json")
+        .read_text("utf-8")
+    )
+    raw: dict[str, list[str]] = json.loads(text)
+    return {code: (city, state) for code, (city, state) in raw.items()}
+
+
 def fictional_judges(real: dict[str, str]) -> dict[str, str]:
     """A fictional judge lookup the size and shape of ``real`` (code -> "Last, First M.").
 
@@ -322,6 +341,7 @@ class Reference:
     nationalities: dict[str, str]
     languages: dict[str, str]
     base_cities: dict[str, str]
+    base_city_places: dict[str, tuple[str, str]]  # code -> (BASE_CITY, BASE_STATE)
     judges: dict[str, str]  # fictional (see the module docstring); the rest are real
     applications: dict[str, str]
     application_decisions: dict[str, str]
@@ -355,6 +375,7 @@ def load_reference() -> Reference:
         nationalities=_load("tblLookupNationality"),
         languages=_load("tblLanguage"),
         base_cities=_load("tblLookupBaseCity"),
+        base_city_places=_load_places(),
         judges=fictional_judges(_load("tblLookupJudge")),
         applications=_load("tblLookUp_Appln"),
         application_decisions=_load("tblLookupCourtAppDecisions"),
@@ -393,7 +414,9 @@ def lookup_rows(stem: str) -> list[Row]:
     elif stem == "tblLookupBaseCity":
         for i, (code, name) in enumerate(sorted(ref.base_cities.items()), 1):
             vals = {"idnbasecity": str(i), "base_city_code": code, "base_city_name": name}
-            rows.append(_put(_blank(stem), stem, {**vals, "base_city": code, **std}))
+            city, state = ref.base_city_places.get(code, (None, None))
+            vals |= {"base_city": city, "base_state": state}
+            rows.append(_put(_blank(stem), stem, {**vals, **std}))
     elif stem == "tblLookupJudge":
         for i, (code, name) in enumerate(sorted(ref.judges.items()), 1):
             vals = {"idnjudge": str(i), "judge_code": code, "judge_name": name}
