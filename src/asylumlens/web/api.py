@@ -22,6 +22,7 @@ from asylumlens.web.catalog import Entity, find
 from asylumlens.web.context import StateDep
 from asylumlens.web.errors import ERROR_RESPONSES, bad_params
 from asylumlens.web.formats import Envelope, respond
+from asylumlens.web.groups import JudgeGroupDep
 from asylumlens.web.params import (
     DefinitionQuery,
     FormatDep,
@@ -242,22 +243,15 @@ def judge(
     fmt: FormatDep,
     page: PageDep,
     code: CodePath,
+    group: JudgeGroupDep,
     definition: DefinitionQuery = "trac",
-    since: PeriodQuery = None,
-    until: PeriodQuery = None,
 ) -> Response:
-    """By fiscal year (rows), against the court and the nation, estimate and caseload mix."""
+    """By fiscal year (rows), against the court and the nation, estimate and caseload mix;
+    `tables.vs_court` is the judge against their court for the same group and period."""
     check_definition(definition)
-    since, until = check_period("since", since), check_period("until", until)
-    view = views.judge(state.queries, code, definition, since, until)
-    return _detail(
-        request,
-        state,
-        fmt,
-        page,
-        view,
-        {"code": code, "definition": definition, "since": since, "until": until},
-    )
+    view = views.judge_for_group(state.queries, code, definition, group)
+    query = {"code": code, "definition": definition, **view.facts["period"], **view.facts["group"]}
+    return _detail(request, state, fmt, page, view, query)
 
 
 @twin_get("/courts", response_model=Envelope, summary="Courts (base cities)")

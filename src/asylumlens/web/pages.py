@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from asylumlens.web import charts, views
 from asylumlens.web.catalog import DIMENSION_OF, Kind, entities, label_column
 from asylumlens.web.context import StateDep
+from asylumlens.web.groups import LAST_CHOICES, JudgeGroupDep
 from asylumlens.web.methodology import methodology_html, render_markdown
 from asylumlens.web.params import (
     DEFINITIONS,
@@ -58,14 +59,14 @@ def _entity_page(
     entity: Any,
     specs: dict[str, Any],
     period: tuple[str, str | None, str | None],
+    extra_query: list[tuple[str, str]] | None = None,
     **extra: Any,
 ) -> Response:
     """Render a judge, court or nationality page: one entity over a definition and period,
-    with its API twin carrying the same period parameters."""
+    with its API twin carrying the same period (and group) parameters."""
     definition, since, until = period
-    query = urlencode(
-        [(k, v) for k, v in (("definition", definition), ("since", since), ("until", until)) if v]
-    )
+    pairs = [(k, v) for k, v in (("definition", definition), ("since", since), ("until", until))]
+    query = urlencode([(k, v) for k, v in pairs + (extra_query or []) if v])
     return render_page(
         request,
         template,
@@ -286,12 +287,12 @@ def judge(
     request: Request,
     state: StateDep,
     code: str,
+    group: JudgeGroupDep,
     definition: DefinitionQuery = "trac",
-    since: PeriodQuery = None,
-    until: PeriodQuery = None,
 ) -> Response:
-    definition, since, until = _period_args(definition, since, until)
-    view = views.judge(state.queries, code, definition, since, until)
+    definition = check_definition(definition)
+    view = views.judge_for_group(state.queries, code, definition, group)
+    since, until = view.facts["period"]["since"], view.facts["period"]["until"]
     entity = view.facts["judge"]
     court = view.facts.get("court")
     synthetic = state.info.synthetic
@@ -306,7 +307,7 @@ def judge(
             title=f"{entity.title}: grant rate by fiscal year",
             synthetic=synthetic,
             series="series",
-            subtitle=f"{definition} definition; faded: fewer than "
+            subtitle=f"{definition} definition; hollow, no line: fewer than "
             f"{views.YEAR_MIN} decisions that year",
         ),
     }
@@ -318,6 +319,9 @@ def judge(
             label_title=dim,
             subtitle="share of this judge's decisions",
         )
+    group_query = list(view.facts["group"].items())
+    if group.last is not None:
+        group_query.append(("last", str(group.last)))
     return _entity_page(
         request,
         state,
@@ -326,9 +330,41 @@ def judge(
         view,
         entity,
         specs,
-        (definition, since, until),
+        (definition, since if group.last is None else None, until if group.last is None else None),
+        extra_query=group_query,
         court=court,
+        group=group,
+        period_since=since,
+        period_until=until,
+        last_choices=LAST_CHOICES,
+        group_options=_group_options(state, view),
+        mix_queries=_mix_queries(entity.code, definition, view),
     )
+
+
+def _mix_queries(code: str, definition: str, view: views.View) -> dict[str, str]:
+    """The API query of each caseload-mix table: the judge, the group and the period."""
+    period = view.facts["period"]
+    group = [("judge", code), *view.facts["group"].items()]
+    where = [("where", f"{dim}:{value}") for dim, value in group]
+    bounds = [(k, period[k]) for k in ("since", "until") if period[k]]
+    return {
+        dim: urlencode([("definition", definition), ("by", dim), *where, *bounds])
+        for dim in ("nationality", "custody", "represented")
+    }
+
+
+def _group_options(state: StateDep, view: views.View) -> dict[str, list[tuple[str, str]]]:
+    """The judge form's choices: the judge's own nationalities and custody codes (largest
+    first), plus the one chosen (which may have no decisions of this judge)."""
+    options: dict[str, list[tuple[str, str]]] = {}
+    for dim in ("nationality", "custody"):
+        pairs = [(str(r[dim]), str(r["label"])) for r in view.tables[f"mix_{dim}"].rows]
+        chosen = view.facts["group"].get(dim)
+        if chosen is not None and chosen not in {code for code, _ in pairs}:
+            pairs.insert(0, (chosen, chosen))
+        options[dim] = pairs
+    return options
 
 
 def _q(code: str) -> str:
