@@ -207,3 +207,35 @@ def test_page_and_json_twin_carry_the_same_table(client: TestClient, queries: Qu
     bad = client.get("/judges/JAA?nationality=ZZ")
     assert bad.status_code == 422 and "nationality" in bad.text
     assert client.get("/api/v1/judges/JAA?represented=maybe").status_code == 422
+
+
+def test_search_rule_is_case_insensitive_substring_over_code_and_name() -> None:
+    from asylumlens.web.catalog import matches_search
+
+    assert matches_search("adam", "JAA", "ADAMS, A.")
+    assert matches_search(" jaa ", "JAA", None)
+    assert matches_search("", "JAA", "ADAMS, A.") and matches_search(None, "X", None)
+    assert not matches_search("baker", "JAA", "ADAMS, A.")
+    assert not matches_search("jaa", None, None)
+
+
+def test_judge_search_and_decisions_without_a_judge(client: TestClient) -> None:
+    page = client.get("/judges?q=adams")
+    assert page.status_code == 200
+    table = page.text.split('id="listing-table"')[1].split("</table>")[0]
+    assert "/judges/JAA" in table and "/judges/JBB" not in table
+    assert "1</strong> of 3 judges match" in page.text  # JAA, JBB, JCC: the blank code apart
+    full = client.get("/judges").text
+    listing = full.split('id="listing-table"')[1].split("</table>")[0]
+    assert "(blank)" not in listing and "no judge code" not in listing
+    apart = full.split('id="not-judges-table"')[1].split("</table>")[0]
+    assert "(blank)" in apart and "no judge code" in apart and ">2<" in apart  # 2 decisions
+    api = client.get("/api/v1/judges.json?q=JB").json()
+    assert [r["judge"] for r in api["rows"]] == ["JBB"]
+    courts = client.get("/api/v1/courts.json?q=york").json()
+    assert [r["court"] for r in courts["rows"]] == ["NYC"]
+
+
+def test_explorer_keeps_a_judge_given_in_the_url(client: TestClient) -> None:
+    html = client.get("/explorer?by=fiscal_year&where=judge:JCC").text
+    assert 'value="judge:JCC" selected' in html

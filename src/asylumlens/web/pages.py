@@ -7,14 +7,15 @@ that returns its rows as JSON and CSV (``twin``). All state lives in the query s
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Annotated, Any, Final
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from asylumlens.analytics.disparity import not_a_judge
 from asylumlens.web import charts, views
-from asylumlens.web.catalog import DIMENSION_OF, Kind, entities, label_column
+from asylumlens.web.catalog import DIMENSION_OF, Kind, entities, label_column, matches_search
 from asylumlens.web.context import StateDep
 from asylumlens.web.groups import LAST_CHOICES, JudgeGroupDep
 from asylumlens.web.methodology import methodology_html, render_markdown
@@ -35,7 +36,6 @@ router = APIRouter(include_in_schema=False)
 TIME_DIMENSIONS: Final = ("fiscal_year", "calendar_year")
 FILTER_DIMENSIONS: Final = ("nationality", "court", "judge", "custody", "represented", "case_type")
 SERIES_MAX: Final = 8
-OPTIONS_MAX: Final = 400
 ROULETTE_MAX: Final = 40
 BARS_MAX: Final = 25
 
@@ -135,17 +135,24 @@ def compare_points(frame: Frame) -> list[dict[str, Any]]:
     return [{**row, "below_threshold": False} for row in frame.rows]
 
 
-def _explorer_options(state: StateDep) -> dict[str, list[tuple[str, str]]]:
-    """Filter choices: each dimension's codes in this release, with labels, by caseload."""
+def _explorer_options(
+    state: StateDep, selected: dict[str, list[str]]
+) -> dict[str, list[tuple[str, str]]]:
+    """Filter choices: every code of each dimension in this release (no cap: a capped list
+    would show a chosen judge as "any" and drop it on the next submit), with labels; a
+    code given in the URL that the list lacks is kept as an option, selected."""
     options: dict[str, list[tuple[str, str]]] = {}
     for dim in FILTER_DIMENSIONS:
-        rows = state.queries.codes(dim).rows[:OPTIONS_MAX]
         pairs = []
-        for r in rows:
-            code, label = str(r["code"]), r.get("label")
+        for r in state.queries.codes(dim).rows:
+            raw, label = r["code"], r.get("label")
+            code = str(raw).lower() if isinstance(raw, bool) else str(raw)
             text = f"{str(label).strip()} ({code})" if label not in (None, "", code) else code
             pairs.append((code, text))
-        options[dim] = sorted(pairs, key=lambda pair: pair[1].lower())
+        pairs.sort(key=lambda pair: pair[1].lower())
+        known = {code for code, _ in pairs}
+        pairs[:0] = [(c, c) for c in selected.get(dim, []) if c not in known]
+        options[dim] = pairs
     return options
 
 
@@ -222,7 +229,7 @@ def explorer(request: Request, state: StateDep, q: RatesQueryDep) -> Response:
         frame=frame,
         spec=spec,
         selected=selected,
-        options=_explorer_options(state),
+        options=_explorer_options(state, selected),
         dimensions=DIMENSIONS,
         definitions=DEFINITIONS,
         years=_years(state),
@@ -233,17 +240,32 @@ def explorer(request: Request, state: StateDep, q: RatesQueryDep) -> Response:
     )
 
 
-def _listing(request: Request, state: StateDep, kind: Kind, definition: str) -> Response:
+def _listing(
+    request: Request, state: StateDep, kind: Kind, definition: str, q: str | None = None
+) -> Response:
+    """A directory page: every code's rate, searchable (``?q=``, :func:`matches_search`);
+    for judges, codes that are not judges (blank, placeholders, the library's
+    :func:`~asylumlens.analytics.disparity.not_a_judge`) listed apart, never ranked."""
     dim = DIMENSION_OF[kind]
     frame = state.queries.rates(RatesQuery(definition=definition, by=(dim,)))
     rows = sorted(views.with_labels(frame.rows, dim), key=lambda r: -(r.get("total") or 0))
+    not_judges: list[dict[str, Any]] = []
+    if kind == "judges":
+        for r in rows:
+            reason = not_a_judge(r.get("judge"), r.get("judge_name"))
+            if reason is not None:
+                not_judges.append({**r, "reason": reason})
+        rows = [r for r in rows if not_a_judge(r.get("judge"), r.get("judge_name")) is None]
+    shown = [r for r in rows if matches_search(q, r.get(dim), r.get(label_column(dim)))]
     spec = charts.bar_chart(
-        views.top(rows, BARS_MAX),
-        title=f"Grant rate: the {min(BARS_MAX, len(rows))} largest",
+        views.top(shown, BARS_MAX),
+        title=f"Grant rate: the {min(BARS_MAX, len(shown))} largest"
+        + (f" matching “{q.strip()}”" if q and q.strip() else ""),
         synthetic=state.info.synthetic,
         label_title=dim,
         subtitle=f"{definition} definition",
     )
+    twin_pairs = [("definition", definition)] + ([("q", q.strip())] if q and q.strip() else [])
     return render_page(
         request,
         "listing.html",
@@ -251,31 +273,43 @@ def _listing(request: Request, state: StateDep, kind: Kind, definition: str) -> 
         kind=kind,
         dim=dim,
         frame=frame,
-        rows=rows,
+        rows=shown,
+        listed=len(rows),
+        search=(q or "").strip(),
+        not_judges=not_judges,
         spec=spec,
         count=len(entities(state.queries, kind)),
         definition=definition,
         definitions=DEFINITIONS,
         twin=f"/api/v1/{kind}",
-        twin_query=urlencode({"definition": definition}),
+        twin_query=urlencode(twin_pairs),
     )
 
 
+SearchQuery = Annotated[
+    str | None, Query(description="Case-insensitive text to find in codes and names.")
+]
+
+
 @router.get("/judges")
-def judges(request: Request, state: StateDep, definition: DefinitionQuery = "trac") -> Response:
-    return _listing(request, state, "judges", check_definition(definition))
+def judges(
+    request: Request, state: StateDep, definition: DefinitionQuery = "trac", q: SearchQuery = None
+) -> Response:
+    return _listing(request, state, "judges", check_definition(definition), q)
 
 
 @router.get("/courts")
-def courts(request: Request, state: StateDep, definition: DefinitionQuery = "eoir") -> Response:
-    return _listing(request, state, "courts", check_definition(definition))
+def courts(
+    request: Request, state: StateDep, definition: DefinitionQuery = "eoir", q: SearchQuery = None
+) -> Response:
+    return _listing(request, state, "courts", check_definition(definition), q)
 
 
 @router.get("/nationalities")
 def nationalities(
-    request: Request, state: StateDep, definition: DefinitionQuery = "eoir"
+    request: Request, state: StateDep, definition: DefinitionQuery = "eoir", q: SearchQuery = None
 ) -> Response:
-    return _listing(request, state, "nationalities", check_definition(definition))
+    return _listing(request, state, "nationalities", check_definition(definition), q)
 
 
 def _series(frame: Frame, name: str) -> list[dict[str, Any]]:
