@@ -22,10 +22,11 @@ from pydantic import BaseModel
 from asylumlens.analytics import DEFAULT_DEFINITION, default_comparison
 from asylumlens.errors import QueryError
 from asylumlens.web import views
-from asylumlens.web.catalog import Entity, find
+from asylumlens.web.catalog import Entity, find, matches_search
 from asylumlens.web.context import StateDep
 from asylumlens.web.errors import ERROR_RESPONSES, bad_params
 from asylumlens.web.formats import Envelope, respond
+from asylumlens.web.groups import JudgeGroupDep
 from asylumlens.web.params import (
     DefinitionQuery,
     FormatDep,
@@ -191,11 +192,28 @@ def compare(
     return respond(request, state, fmt, frame.columns, frame.rows, page, query)
 
 
+SearchQuery = Annotated[
+    str | None,
+    Query(description="Only rows whose code or name contains this text (ignoring case)."),
+]
+
+
+def _searched(rows: tuple[dict[str, Any], ...], dim: str, search: str | None) -> list[Any]:
+    return [r for r in rows if matches_search(search, r.get(dim), r.get(f"{dim}_name"))]
+
+
 def _directory(
-    request: Request, state: StateDep, fmt: FormatDep, page: PageDep, q: RatesQuery
+    request: Request,
+    state: StateDep,
+    fmt: FormatDep,
+    page: PageDep,
+    q: RatesQuery,
+    search: str | None = None,
 ) -> Response:
     frame = state.queries.rates(q)
-    return respond(request, state, fmt, frame.columns, frame.rows, page, _query_dict(q))
+    rows = _searched(frame.rows, q.by[0], search)
+    query = {**_query_dict(q), "q": search}
+    return respond(request, state, fmt, frame.columns, rows, page, query)
 
 
 @twin_get("/judges", response_model=Envelope, summary="Judges: rates, or a court's spread")
@@ -217,6 +235,7 @@ def judges(
     since: PeriodQuery = None,
     until: PeriodQuery = None,
     unit: UnitQuery = None,
+    q: SearchQuery = None,
 ) -> Response:
     """With `court`: `asylumlens.judges` (raw rate, shrunken estimate and interval per
     judge). Without: every judge's raw rate (`asylumlens.rates` by judge)."""
@@ -237,11 +256,13 @@ def judges(
         model = {k: frame.attrs.get(k) for k in ("model", "note", "prior", "not_judges")}
         return respond(request, state, fmt, frame.columns, frame.rows, page, query, model=model)
     where = (("nationality", (nationality,)),) if nationality else ()
-    q = RatesQuery(
+    rq = RatesQuery(
         definition=definition, by=("judge",), where=where, since=since, until=until, unit=unit
     )
-    frame = state.queries.rates(q)
-    return respond(request, state, fmt, frame.columns, frame.rows, page, query)
+    frame = state.queries.rates(rq)
+    query["q"] = q
+    rows = _searched(frame.rows, "judge", q)
+    return respond(request, state, fmt, frame.columns, rows, page, query)
 
 
 CodePath = Annotated[str, Path(description="The EOIR code (judge, base city or nationality).")]
@@ -254,22 +275,15 @@ def judge(
     fmt: FormatDep,
     page: PageDep,
     code: CodePath,
+    group: JudgeGroupDep,
     definition: DefinitionQuery = DEFAULT_DEFINITION,
-    since: PeriodQuery = None,
-    until: PeriodQuery = None,
 ) -> Response:
-    """By fiscal year (rows), against the court and the nation, estimate and caseload mix."""
+    """By fiscal year (rows), against the court and the nation, estimate and caseload mix;
+    `tables.vs_court` is the judge against their court for the same group and period."""
     check_definition(definition)
-    since, until = check_period("since", since), check_period("until", until)
-    view = views.judge(state.queries, code, definition, since, until)
-    return _detail(
-        request,
-        state,
-        fmt,
-        page,
-        view,
-        {"code": code, "definition": definition, "since": since, "until": until},
-    )
+    view = views.judge_for_group(state.queries, code, definition, group)
+    query = {"code": code, "definition": definition, **view.facts["period"], **view.facts["group"]}
+    return _detail(request, state, fmt, page, view, query)
 
 
 @twin_get("/courts", response_model=Envelope, summary="Courts (base cities)")
@@ -281,15 +295,16 @@ def courts(
     definition: DefinitionQuery = DEFAULT_DEFINITION,
     since: PeriodQuery = None,
     until: PeriodQuery = None,
+    q: SearchQuery = None,
 ) -> Response:
-    """Every court with its rate (`asylumlens.rates` by court)."""
-    q = RatesQuery(
+    """Every court with its rate (`asylumlens.rates` by court); `q` searches codes and names."""
+    rq = RatesQuery(
         definition=check_definition(definition),
         by=("court",),
         since=check_period("since", since),
         until=check_period("until", until),
     )
-    return _directory(request, state, fmt, page, q)
+    return _directory(request, state, fmt, page, rq, q)
 
 
 @twin_get("/courts/{code}", response_model=DetailEnvelope, summary="One court")
@@ -326,15 +341,16 @@ def nationalities(
     definition: DefinitionQuery = DEFAULT_DEFINITION,
     since: PeriodQuery = None,
     until: PeriodQuery = None,
+    q: SearchQuery = None,
 ) -> Response:
-    """Every nationality with its rate (`asylumlens.rates` by nationality)."""
-    q = RatesQuery(
+    """Every nationality with its rate (`asylumlens.rates` by nationality); `q` searches."""
+    rq = RatesQuery(
         definition=check_definition(definition),
         by=("nationality",),
         since=check_period("since", since),
         until=check_period("until", until),
     )
-    return _directory(request, state, fmt, page, q)
+    return _directory(request, state, fmt, page, rq, q)
 
 
 @twin_get("/nationalities/{code}", response_model=DetailEnvelope, summary="One nationality")

@@ -69,6 +69,15 @@ def entities(queries: Queries, kind: Kind) -> list[Entity]:
     return sorted(found, key=lambda e: (-e.decisions, e.code))
 
 
+def matches_search(query: str | None, code: object, label: object) -> bool:
+    """The listing search rule: ``query`` occurs, ignoring case and surrounding spaces, in
+    the code or in the name. An empty query matches everything."""
+    needle = (query or "").strip().casefold()
+    if not needle:
+        return True
+    return any(needle in str(text).casefold() for text in (code, label) if text not in (None, ""))
+
+
 def find(queries: Queries, kind: Kind, code: str) -> Entity:
     """The entity with this code, or a 404 that suggests near matches."""
     known = entities(queries, kind)

@@ -70,26 +70,41 @@ def trend_chart(
     series: str | None = None,
     subtitle: str | None = None,
 ) -> dict[str, Any]:
-    """Rate by year with interval bars; one coloured line per ``series`` value if given."""
-    base = alt.Chart(_values(rows))
-    x_enc = alt.X(f"{x}:O", title=x_title)
+    """Rate by year with interval bars; one coloured line per ``series`` value if given.
+
+    A year below the decision threshold (``below_threshold``, e.g. 1 decision: 0% or 100%)
+    is drawn as a hollow, faded point with no line through it, so the line never swings on
+    a handful of decisions; the table beside the chart flags the same years.
+    """
+    data = [{**r, "line_rate": None if r.get("below_threshold") else r.get("rate")} for r in rows]
+    base = alt.Chart(_values(data))
+    x_enc = alt.X(f"{x}:O", title=x_title, axis=alt.Axis(labelOverlap="greedy", labelAngle=-45))
     color: Any = (
-        alt.Color(f"{series}:N", title=None, legend=alt.Legend(orient="bottom", columns=2))
+        alt.Color(f"{series}:N", title=None, legend=alt.Legend(orient="bottom", columns=1))
         if series
         else alt.value("#1f5fa8")
     )
     opacity = alt.condition("datum.below_threshold", alt.value(FADED), alt.value(1.0))
     tips = _tooltip(series or x, series or x_title)
-    line = base.mark_line(point=False).encode(
-        x=x_enc, y=alt.Y("rate:Q", axis=RATE_AXIS), color=color
+    line = base.mark_line(point=False, invalid="break-paths-show-domains").encode(
+        x=x_enc, y=alt.Y("line_rate:Q", axis=RATE_AXIS), color=color
     )
     bars = base.mark_rule().encode(
         x=x_enc, y="ci_low:Q", y2="ci_high:Q", color=color, opacity=opacity
     )
-    points = base.mark_point(filled=True, size=45).encode(
-        x=x_enc, y="rate:Q", color=color, opacity=opacity, tooltip=tips
+    solid = (
+        base.transform_filter("!datum.below_threshold")
+        .mark_point(filled=True, size=45)
+        .encode(x=x_enc, y="rate:Q", color=color, tooltip=tips)
     )
-    layered = alt.layer(line, bars, points).properties(title=_title(title, synthetic, subtitle))
+    thin = (
+        base.transform_filter("datum.below_threshold")
+        .mark_point(filled=False, size=45, strokeWidth=1.5)
+        .encode(x=x_enc, y="rate:Q", color=color, opacity=alt.value(0.7), tooltip=tips)
+    )
+    layered = alt.layer(line, bars, solid, thin).properties(
+        title=_title(title, synthetic, subtitle)
+    )
     return _finish(layered, 260)
 
 

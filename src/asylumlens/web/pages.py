@@ -14,12 +14,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from asylumlens.analytics import DEFAULT_DEFINITION, describe_definition
+from asylumlens.analytics.disparity import not_a_judge
 from asylumlens.analytics.periods import parse_fiscal_years
 from asylumlens.errors import QueryError
 from asylumlens.web import charts, views
-from asylumlens.web.catalog import DIMENSION_OF, Kind, entities, label_column
+from asylumlens.web.catalog import DIMENSION_OF, Kind, entities, label_column, matches_search
 from asylumlens.web.context import StateDep
 from asylumlens.web.errors import bad_params
+from asylumlens.web.groups import LAST_CHOICES, JudgeGroupDep
 from asylumlens.web.methodology import methodology_html, render_markdown
 from asylumlens.web.params import (
     DEFINITIONS,
@@ -39,7 +41,6 @@ router = APIRouter(include_in_schema=False)
 TIME_DIMENSIONS: Final = ("fiscal_year", "calendar_year")
 FILTER_DIMENSIONS: Final = ("nationality", "court", "judge", "custody", "represented", "case_type")
 SERIES_MAX: Final = 8
-OPTIONS_MAX: Final = 400
 ROULETTE_MAX: Final = 40
 BARS_MAX: Final = 25
 
@@ -63,14 +64,14 @@ def _entity_page(
     entity: Any,
     specs: dict[str, Any],
     period: tuple[str, str | None, str | None],
+    extra_query: list[tuple[str, str]] | None = None,
     **extra: Any,
 ) -> Response:
     """Render a judge, court or nationality page: one entity over a definition and period,
-    with its API twin carrying the same period parameters."""
+    with its API twin carrying the same period (and group) parameters."""
     definition, since, until = period
-    query = urlencode(
-        [(k, v) for k, v in (("definition", definition), ("since", since), ("until", until)) if v]
-    )
+    pairs = [(k, v) for k, v in (("definition", definition), ("since", since), ("until", until))]
+    query = urlencode([(k, v) for k, v in pairs + (extra_query or []) if v])
     return render_page(
         request,
         template,
@@ -181,17 +182,24 @@ def compare_points(frame: Frame) -> list[dict[str, Any]]:
     return [{**row, "below_threshold": False} for row in frame.rows]
 
 
-def _explorer_options(state: StateDep) -> dict[str, list[tuple[str, str]]]:
-    """Filter choices: each dimension's codes in this release, with labels, by caseload."""
+def _explorer_options(
+    state: StateDep, selected: dict[str, list[str]]
+) -> dict[str, list[tuple[str, str]]]:
+    """Filter choices: every code of each dimension in this release (no cap: a capped list
+    would show a chosen judge as "any" and drop it on the next submit), with labels; a
+    code given in the URL that the list lacks is kept as an option, selected."""
     options: dict[str, list[tuple[str, str]]] = {}
     for dim in FILTER_DIMENSIONS:
-        rows = state.queries.codes(dim).rows[:OPTIONS_MAX]
         pairs = []
-        for r in rows:
-            code, label = str(r["code"]), r.get("label")
+        for r in state.queries.codes(dim).rows:
+            raw, label = r["code"], r.get("label")
+            code = str(raw).lower() if isinstance(raw, bool) else str(raw)
             text = f"{str(label).strip()} ({code})" if label not in (None, "", code) else code
             pairs.append((code, text))
-        options[dim] = sorted(pairs, key=lambda pair: pair[1].lower())
+        pairs.sort(key=lambda pair: pair[1].lower())
+        known = {code for code, _ in pairs}
+        pairs[:0] = [(c, c) for c in selected.get(dim, []) if c not in known]
+        options[dim] = pairs
     return options
 
 
@@ -268,7 +276,7 @@ def explorer(request: Request, state: StateDep, q: RatesQueryDep) -> Response:
         frame=frame,
         spec=spec,
         selected=selected,
-        options=_explorer_options(state),
+        options=_explorer_options(state, selected),
         dimensions=DIMENSIONS,
         definitions=DEFINITIONS,
         years=_years(state),
@@ -279,17 +287,32 @@ def explorer(request: Request, state: StateDep, q: RatesQueryDep) -> Response:
     )
 
 
-def _listing(request: Request, state: StateDep, kind: Kind, definition: str) -> Response:
+def _listing(
+    request: Request, state: StateDep, kind: Kind, definition: str, q: str | None = None
+) -> Response:
+    """A directory page: every code's rate, searchable (``?q=``, :func:`matches_search`);
+    for judges, codes that are not judges (blank, placeholders, the library's
+    :func:`~asylumlens.analytics.disparity.not_a_judge`) listed apart, never ranked."""
     dim = DIMENSION_OF[kind]
     frame = state.queries.rates(RatesQuery(definition=definition, by=(dim,)))
     rows = sorted(views.with_labels(frame.rows, dim), key=lambda r: -(r.get("total") or 0))
+    not_judges: list[dict[str, Any]] = []
+    if kind == "judges":
+        for r in rows:
+            reason = not_a_judge(r.get("judge"), r.get("judge_name"))
+            if reason is not None:
+                not_judges.append({**r, "reason": reason})
+        rows = [r for r in rows if not_a_judge(r.get("judge"), r.get("judge_name")) is None]
+    shown = [r for r in rows if matches_search(q, r.get(dim), r.get(label_column(dim)))]
     spec = charts.bar_chart(
-        views.top(rows, BARS_MAX),
-        title=f"Grant rate: the {min(BARS_MAX, len(rows))} largest",
+        views.top(shown, BARS_MAX),
+        title=f"Grant rate: the {min(BARS_MAX, len(shown))} largest"
+        + (f" matching “{q.strip()}”" if q and q.strip() else ""),
         synthetic=state.info.synthetic,
         label_title=dim,
         subtitle=f"{definition} definition",
     )
+    twin_pairs = [("definition", definition)] + ([("q", q.strip())] if q and q.strip() else [])
     return render_page(
         request,
         "listing.html",
@@ -297,35 +320,52 @@ def _listing(request: Request, state: StateDep, kind: Kind, definition: str) -> 
         kind=kind,
         dim=dim,
         frame=frame,
-        rows=rows,
+        rows=shown,
+        listed=len(rows),
+        search=(q or "").strip(),
+        not_judges=not_judges,
         spec=spec,
         count=len(entities(state.queries, kind)),
         definition=definition,
         definitions=DEFINITIONS,
         twin=f"/api/v1/{kind}",
-        twin_query=urlencode({"definition": definition}),
+        twin_query=urlencode(twin_pairs),
     )
+
+
+SearchQuery = Annotated[
+    str | None, Query(description="Case-insensitive text to find in codes and names.")
+]
 
 
 @router.get("/judges")
 def judges(
-    request: Request, state: StateDep, definition: DefinitionQuery = DEFAULT_DEFINITION
+    request: Request,
+    state: StateDep,
+    definition: DefinitionQuery = DEFAULT_DEFINITION,
+    q: SearchQuery = None,
 ) -> Response:
-    return _listing(request, state, "judges", check_definition(definition))
+    return _listing(request, state, "judges", check_definition(definition), q)
 
 
 @router.get("/courts")
 def courts(
-    request: Request, state: StateDep, definition: DefinitionQuery = DEFAULT_DEFINITION
+    request: Request,
+    state: StateDep,
+    definition: DefinitionQuery = DEFAULT_DEFINITION,
+    q: SearchQuery = None,
 ) -> Response:
-    return _listing(request, state, "courts", check_definition(definition))
+    return _listing(request, state, "courts", check_definition(definition), q)
 
 
 @router.get("/nationalities")
 def nationalities(
-    request: Request, state: StateDep, definition: DefinitionQuery = DEFAULT_DEFINITION
+    request: Request,
+    state: StateDep,
+    definition: DefinitionQuery = DEFAULT_DEFINITION,
+    q: SearchQuery = None,
 ) -> Response:
-    return _listing(request, state, "nationalities", check_definition(definition))
+    return _listing(request, state, "nationalities", check_definition(definition), q)
 
 
 def _series(frame: Frame, name: str) -> list[dict[str, Any]]:
@@ -337,12 +377,12 @@ def judge(
     request: Request,
     state: StateDep,
     code: str,
+    group: JudgeGroupDep,
     definition: DefinitionQuery = DEFAULT_DEFINITION,
-    since: PeriodQuery = None,
-    until: PeriodQuery = None,
 ) -> Response:
-    definition, since, until = _period_args(definition, since, until)
-    view = views.judge(state.queries, code, definition, since, until)
+    definition = check_definition(definition)
+    view = views.judge_for_group(state.queries, code, definition, group)
+    since, until = view.facts["period"]["since"], view.facts["period"]["until"]
     entity = view.facts["judge"]
     court = view.facts.get("court")
     synthetic = state.info.synthetic
@@ -357,7 +397,7 @@ def judge(
             title=f"{entity.title}: grant rate by fiscal year",
             synthetic=synthetic,
             series="series",
-            subtitle=f"{definition} definition; faded: fewer than "
+            subtitle=f"{definition} definition; hollow, no line: fewer than "
             f"{views.YEAR_MIN} decisions that year",
         ),
     }
@@ -369,6 +409,9 @@ def judge(
             label_title=dim,
             subtitle="share of this judge's decisions",
         )
+    group_query = list(view.facts["group"].items())
+    if group.last is not None:
+        group_query.append(("last", str(group.last)))
     return _entity_page(
         request,
         state,
@@ -377,9 +420,41 @@ def judge(
         view,
         entity,
         specs,
-        (definition, since, until),
+        (definition, since if group.last is None else None, until if group.last is None else None),
+        extra_query=group_query,
         court=court,
+        group=group,
+        period_since=since,
+        period_until=until,
+        last_choices=LAST_CHOICES,
+        group_options=_group_options(state, view),
+        mix_queries=_mix_queries(entity.code, definition, view),
     )
+
+
+def _mix_queries(code: str, definition: str, view: views.View) -> dict[str, str]:
+    """The API query of each caseload-mix table: the judge, the group and the period."""
+    period = view.facts["period"]
+    group = [("judge", code), *view.facts["group"].items()]
+    where = [("where", f"{dim}:{value}") for dim, value in group]
+    bounds = [(k, period[k]) for k in ("since", "until") if period[k]]
+    return {
+        dim: urlencode([("definition", definition), ("by", dim), *where, *bounds])
+        for dim in ("nationality", "custody", "represented")
+    }
+
+
+def _group_options(state: StateDep, view: views.View) -> dict[str, list[tuple[str, str]]]:
+    """The judge form's choices: the judge's own nationalities and custody codes (largest
+    first), plus the one chosen (which may have no decisions of this judge)."""
+    options: dict[str, list[tuple[str, str]]] = {}
+    for dim in ("nationality", "custody"):
+        pairs = [(str(r[dim]), str(r["label"])) for r in view.tables[f"mix_{dim}"].rows]
+        chosen = view.facts["group"].get(dim)
+        if chosen is not None and chosen not in {code for code, _ in pairs}:
+            pairs.insert(0, (chosen, chosen))
+        options[dim] = pairs
+    return options
 
 
 def _q(code: str) -> str:

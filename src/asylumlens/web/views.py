@@ -11,10 +11,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+import numpy as np
+
 from asylumlens import analytics
+from asylumlens.analytics.intervals import wilson_interval
 from asylumlens.errors import QueryError
 from asylumlens.store import Release
 from asylumlens.web.catalog import Entity, find, label_column
+from asylumlens.web.errors import bad_params
+from asylumlens.web.groups import JudgeGroup
 from asylumlens.web.provenance import source_name
 from asylumlens.web.queries import Frame, Queries, RatesQuery, Where
 
@@ -140,51 +145,177 @@ def home(
     return view
 
 
-def judge(
-    queries: Queries, code: str, definition: str, since: str | None, until: str | None
-) -> View:
-    """A judge by fiscal year against their court and the nation, estimate and caseload mix."""
-    entity = find(queries, "judges", code)
-    where: Where = (("judge", (entity.code,)),)
-    by_year = _rates(
+def last_fiscal_years(years: Sequence[int], n: int) -> tuple[str, str] | None:
+    """(since, until) for "the last ``n`` fiscal years": the release's latest fiscal year
+    with decisions and the ``n - 1`` before it (e.g. FY2022-FY2026 for 5). The page states
+    the years, and rows of a year past the release's last complete day say ``partial``."""
+    if not years:
+        return None
+    latest = max(years)
+    return f"FY{latest - n + 1}", f"FY{latest}"
+
+
+def resolve_group(queries: Queries, filters: Sequence[tuple[str, str]]) -> Where:
+    """Each (dimension, value) of a judge-page group as the release's code, or a 422 naming
+    the field. The library resolves the value (it knows the release's codes): one rates
+    query per filter, over every decision of the release, returns the code it matched."""
+    resolved: list[tuple[str, tuple[str, ...]]] = []
+    for dim, value in filters:
+        try:
+            frame = queries.rates(
+                RatesQuery(definition="eoir", by=(dim,), where=((dim, (value,)),))
+            )
+        except QueryError as exc:
+            raise bad_params(f"{dim}: {exc}") from None
+        codes = [r.get(dim) for r in frame.rows if r.get(dim) is not None]
+        if len(codes) != 1:
+            raise bad_params(f"{dim}={value!r} does not name one {dim}")
+        code = codes[0]
+        resolved.append((dim, (str(code).lower() if isinstance(code, bool) else str(code),)))
+    return tuple(sorted(resolved))
+
+
+VS_COURT_COLUMNS: Final = (
+    "row", "scope", "grants", "denials", "others", "other_relief", "total", "rate", "ci_low",
+    "ci_high", "threshold", "below_threshold",
+)  # fmt: skip
+COUNTS: Final = ("grants", "denials", "others", "other_relief", "total")
+
+
+def _vs_row(row_id: str, scope: str, counts: Mapping[str, Any], threshold: int) -> dict[str, Any]:
+    """One row of the judge-vs-court table from summed counts; the interval is the
+    library's Wilson interval, the threshold the library's default for the row's kind."""
+    grants, total = int(counts.get("grants") or 0), int(counts.get("total") or 0)
+    low, high = wilson_interval(np.array([grants]), np.array([total]))
+    return {
+        "row": row_id,
+        "scope": scope,
+        "grants": grants,
+        "denials": int(counts.get("denials") or 0),
+        "others": int(counts.get("others") or 0),
+        "other_relief": int(counts.get("other_relief") or 0),
+        "total": total,
+        "rate": grants / total if total else None,
+        "ci_low": float(low[0]) if total else None,
+        "ci_high": float(high[0]) if total else None,
+        "threshold": threshold,
+        "below_threshold": total < threshold,
+    }
+
+
+def _summed(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    return {c: sum(int(r.get(c) or 0) for r in rows) for c in COUNTS}
+
+
+def judge_vs_court(
+    queries: Queries,
+    judge: Entity,
+    court: Entity,
+    definition: str,
+    since: str | None,
+    until: str | None,
+    group: Where = (),
+) -> Frame:
+    """This judge against this court for the same group and period: the judge (all the
+    courts they sat in), the judge at this court when they sat in others too, the whole
+    court, and the court without this judge. Every row is counted by the library
+    (``asylumlens.rates`` with the same definition, unit, group and period); the court
+    without the judge is the sum of the court's other rows by judge (decisions with no
+    judge code included), so court = judge at the court + court without the judge."""
+    own = _rates(
         queries,
         RatesQuery(
             definition=definition,
-            by=("fiscal_year",),
-            where=where,
+            by=("judge",),
+            where=(("judge", (judge.code,)), *group),
             since=since,
             until=until,
-            min_decisions=YEAR_MIN,
         ),
     )
-    view = View.of(by_year, judge=entity, definition=definition)
-    courts = _rates(queries, RatesQuery(definition="eoir", by=("court",), where=where))
-    main_court = top([r for r in courts.rows if r.get("court") is not None], 1)
-    court: Entity | None = None
-    if main_court:
-        court = find(queries, "courts", str(main_court[0]["court"]))
-        view.facts["court"] = court
-        view.tables["court_trend"] = _rates(
-            queries,
-            RatesQuery(
-                definition=definition,
-                by=("fiscal_year",),
-                where=(("court", (court.code,)),),
-                since=since,
-                until=until,
-            ),
-        )
-        try:
-            spread = queries.judges(court.code, None, definition, since, until)
-        except QueryError as exc:
-            view.facts["estimate_error"] = str(exc)
-        else:
-            mine = [r for r in spread.rows if str(r.get("judge")) == entity.code]
-            view.facts["estimate"] = mine[0] if mine else None
-            view.facts["spread"] = spread.attrs.get("spread")
-    view.tables["national_trend"] = _rates(
-        queries, RatesQuery(definition=definition, by=("fiscal_year",), since=since, until=until)
+    by_judge = _rates(
+        queries,
+        RatesQuery(
+            definition=definition,
+            by=("judge",),
+            where=tuple(sorted((("court", (court.code,)), *group))),
+            since=since,
+            until=until,
+        ),
     )
+    judge_min = analytics.default_min_decisions(("judge",))
+    court_min = analytics.default_min_decisions(("court",))
+    here = [r for r in by_judge.rows if r.get("judge") == judge.code]
+    others = [r for r in by_judge.rows if r.get("judge") != judge.code]
+    rows = [_vs_row("judge", f"Judge {judge.title}, all courts", _summed(own.rows), judge_min)]
+    if _summed(here)["total"] != rows[0]["total"]:
+        rows.append(
+            _vs_row("judge_at_court", f"Judge {judge.title} at {court.title}", _summed(here),
+                    judge_min)
+        )  # fmt: skip
+    rows.append(_vs_row("court", f"{court.title}, all judges", _summed(by_judge.rows), court_min))
+    rows.append(
+        _vs_row("court_without_judge", f"{court.title} without this judge", _summed(others),
+                court_min)
+    )  # fmt: skip
+    return Frame(VS_COURT_COLUMNS, tuple(rows))
+
+
+def judge_for_group(queries: Queries, code: str, definition: str, group: JudgeGroup) -> View:
+    """The judge page for a group as given in its URL (the page and its JSON twin share
+    this): ``last=N`` resolved to fiscal years, group values resolved to codes."""
+    since, until = group.since, group.until
+    if group.last is not None:
+        since, until = last_fiscal_years(fiscal_years(queries), group.last) or (None, None)
+    where = resolve_group(queries, group.filters())
+    view = judge(queries, code, definition, since, until, where)
+    view.facts["period"] = {"since": since, "until": until, "last": group.last}
+    return view
+
+
+def judge(
+    queries: Queries,
+    code: str,
+    definition: str,
+    since: str | None,
+    until: str | None,
+    group: Where = (),
+) -> View:
+    """A judge by fiscal year against their court and the nation, for one group (``group``:
+    nationality, custody, representation) and period: the judge-vs-court table, the
+    shrunken estimate (when the judge model can take the group) and the caseload mix."""
+    entity = find(queries, "judges", code)
+    mine: Where = tuple(sorted((("judge", (entity.code,)), *group)))
+
+    def within(where: Where, by: tuple[str, ...], **kw: Any) -> Frame:
+        return _rates(
+            queries,
+            RatesQuery(definition=definition, by=by, where=where, since=since, until=until, **kw),
+        )
+
+    by_year = within(mine, ("fiscal_year",), min_decisions=YEAR_MIN)
+    view = View.of(by_year, judge=entity, definition=definition)
+    view.facts["group"] = {dim: codes[0] for dim, codes in group}
+    courts = within(mine, ("court",))
+    view.facts["court_basis"] = "group" if courts.rows else "all"
+    if not courts.rows:  # nothing in this group: still compare with the judge's usual court
+        only_judge: Where = (("judge", (entity.code,)),)
+        courts = _rates(queries, RatesQuery(definition="eoir", by=("court",), where=only_judge))
+    sat_in = [r for r in top(courts.rows, len(courts.rows)) if r.get("court") is not None]
+    view.facts["courts"] = [
+        {"court": r["court"], "court_name": r.get("court_name"), "total": r.get("total")}
+        for r in sat_in
+    ]
+    court: Entity | None = None
+    if sat_in:
+        court = find(queries, "courts", str(sat_in[0]["court"]))
+        view.facts["court"] = court
+        in_court: Where = tuple(sorted((("court", (court.code,)), *group)))
+        view.tables["court_trend"] = within(in_court, ("fiscal_year",))
+        view.tables["vs_court"] = judge_vs_court(
+            queries, entity, court, definition, since, until, group
+        )
+        view.facts.update(_estimate(queries, entity, court, definition, since, until, group))
+    view.tables["national_trend"] = within(group, ("fiscal_year",))
     total = sum(int(r.get("total") or 0) for r in by_year.rows)
     view.facts.update(
         total=total,
@@ -193,12 +324,35 @@ def judge(
         below_report_min=total < JUDGE_REPORT_MIN,
     )
     for dim in ("nationality", "custody", "represented"):
-        mix = _rates(
-            queries,
-            RatesQuery(definition=definition, by=(dim,), where=where, since=since, until=until),
-        )
+        mix = within(mine, (dim,))
         view.tables[f"mix_{dim}"] = Frame(mix.columns, tuple(with_labels(top(mix.rows), dim)))
     return view
+
+
+def _estimate(
+    queries: Queries,
+    judge: Entity,
+    court: Entity,
+    definition: str,
+    since: str | None,
+    until: str | None,
+    group: Where,
+) -> dict[str, Any]:
+    """The judge's shrunken estimate among the court's judges (``asylumlens.judges``), which
+    takes a nationality but no custody or representation group."""
+    groups = dict(group)
+    if set(groups) - {"nationality"}:
+        return {
+            "estimate_error": "the judge model compares a court's judges over all decisions "
+            "or one nationality; it takes no custody or representation group"
+        }
+    nationality = groups["nationality"][0] if "nationality" in groups else None
+    try:
+        spread = queries.judges(court.code, nationality, definition, since, until)
+    except QueryError as exc:
+        return {"estimate_error": str(exc)}
+    mine = [r for r in spread.rows if str(r.get("judge")) == judge.code]
+    return {"estimate": mine[0] if mine else None, "spread": spread.attrs.get("spread")}
 
 
 def court(

@@ -1,6 +1,9 @@
-// Render every chart on the page with the vendored vegaEmbed, and auto-submit filter forms.
+// Render every chart on the page with the vendored vegaEmbed, and keep filter forms' URLs short.
 // Specs live in <script type="application/json" id="spec-..."> blocks next to their
 // container, so the page has no inline script and the numbers are in the HTML itself.
+// Filter forms submit only with their button or Enter (WCAG 3.2.2: changing a select must
+// not navigate, or one arrow key reloads the page); on submit, empty fields ("any", "first
+// year") are left out of the URL, so a permalink names only what was chosen.
 (function () {
   "use strict";
   function renderCharts() {
@@ -19,13 +22,21 @@
       });
     });
   }
-  function autoSubmit() {
-    document.querySelectorAll("form[data-autosubmit] select").forEach(function (sel) {
-      sel.addEventListener("change", function () { sel.form.requestSubmit(); });
+  function omitEmptyFields() {
+    document.querySelectorAll("form.filters[method='get'], form.search").forEach(function (form) {
+      form.addEventListener("formdata", function (event) {
+        var data = event.formData;
+        var kept = [];
+        data.forEach(function (value, key) {
+          if (typeof value !== "string" || value !== "") { kept.push([key, value]); }
+        });
+        Array.from(new Set(Array.from(data.keys()))).forEach(function (key) { data.delete(key); });
+        kept.forEach(function (pair) { data.append(pair[0], pair[1]); });
+      });
     });
   }
   document.addEventListener("DOMContentLoaded", function () {
     renderCharts();
-    autoSubmit();
+    omitEmptyFields();
   });
 })();
