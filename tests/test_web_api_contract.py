@@ -158,7 +158,7 @@ def test_valid_names_come_from_each_route(client: TestClient) -> None:
     body = assert_error(client.get("/api/v1/rates?period=FY2024"), 422)
     assert "'period'" in body["error"] and "baseline" not in body["error"]
     body = assert_error(client.get("/api/v1/courts?by=court"), 422)
-    assert "valid: definition, since, until" in body["error"]
+    assert "valid: definition, q, since, until" in body["error"]
     assert "unknown parameter" not in client.get("/api/v1/judges?court=X").text  # declared
     page = client.get("/judges?court=X")  # the API's judges take court=; the page does not
     assert page.status_code == 422 and "unknown parameter 'court'" in html.unescape(page.text)

@@ -35,12 +35,25 @@ def sized(request: pytest.FixtureRequest, browser: Browser, base_url: str) -> It
     assert w.errors == [], f"console errors: {w.errors}"
 
 
+def _row_by_header(page: Page, row_id: str) -> dict[str, str]:
+    """The judge-vs-court table's row ``row_id`` as {column header: cell text}."""
+    headers = page.eval_on_selector_all(
+        "#judge-vs-court thead th", "ths => ths.slice(1).map(t => t.innerText.trim())"
+    )
+    cells = page.eval_on_selector_all(f"#{row_id} td", "tds => tds.map(t => t.innerText.trim())")
+    return dict(zip(headers, cells, strict=True))
+
+
 def _detained_judge(store: Store) -> tuple[str, str]:
     """A judge and a nationality with detained decisions in the last 5 fiscal years."""
     years = analytics.rates(by=("fiscal_year",), store=store)["fiscal_year"]
     since = f"FY{int(years.max()) - 4}"
     df = analytics.rates(
-        "trac", by=("judge", "nationality"), where={"custody": "D"}, since=since, store=store
+        analytics.DEFAULT_DEFINITION,
+        by=("judge", "nationality"),
+        where={"custody": "D"},
+        since=since,
+        store=store,
     )
     df = df[df["judge"].notna()].sort_values(["total", "judge"], ascending=[False, True])
     row = df.iloc[0]
@@ -66,7 +79,7 @@ def test_judge_nationality_detained_last_5_years_beside_the_court(
     wait_for_charts(page)
     query = parse_qs(urlsplit(page.url).query)
     assert query == {
-        "definition": ["trac"],
+        "definition": [analytics.DEFAULT_DEFINITION],
         "nationality": [nat],
         "custody": ["D"],
         "last": ["5"],
@@ -75,23 +88,29 @@ def test_judge_nationality_detained_last_5_years_beside_the_court(
     since, until = f"FY{int(years.max()) - 4}", f"FY{int(years.max())}"
     assert f"{since} to {until}" in page.locator("#group-note").inner_text()
     where = {"judge": judge, "nationality": nat, "custody": "D"}
-    lib = analytics.rates("trac", by=("judge",), where=where, since=since, until=until, store=store)
-    cells = page.locator("#vs-judge td")
-    assert _count(cells.nth(0).inner_text()) == int(lib["grants"][0])
-    assert _count(cells.nth(1).inner_text()) == int(lib["denials"][0])
-    assert _count(cells.nth(4).inner_text()) == int(lib["total"][0])
-    assert cells.nth(5).inner_text() == f"{float(lib['rate'][0]) * 100:.1f}%"
+    lib = analytics.rates(
+        analytics.DEFAULT_DEFINITION,
+        by=("judge",),
+        where=where,
+        since=since,
+        until=until,
+        store=store,
+    )
+    judge_row = _row_by_header(page, "vs-judge")
+    assert _count(judge_row["grants"]) == int(lib["grants"][0])
+    assert _count(judge_row["denials"]) == int(lib["denials"][0])
+    assert _count(judge_row["total"]) == int(lib["total"][0])
+    assert judge_row["rate"] == f"{float(lib['rate'][0]) * 100:.1f}%"
     court_code = page.locator("#vs-court th").inner_text().split("(")[-1].split(")")[0]
     court = analytics.rates(
-        "trac",
+        analytics.DEFAULT_DEFINITION,
         by=("court",),
         where={"court": court_code, "nationality": nat, "custody": "D"},
         since=since,
         until=until,
         store=store,
     )
-    court_cells = page.locator("#vs-court td")
-    assert _count(court_cells.nth(4).inner_text()) == int(court["total"][0])
+    assert _count(_row_by_header(page, "vs-court")["total"]) == int(court["total"][0])
     assert page.locator("#vs-court_without_judge").count() == 1
     # the table is on screen (not only in a tooltip) and the page fits the viewport
     assert page.locator("#judge-vs-court").is_visible()

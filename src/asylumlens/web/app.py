@@ -24,7 +24,7 @@ from asylumlens.store import Store
 from asylumlens.web import api, pages, twins
 from asylumlens.web.cache import ResponseCache, ResponseMemo
 from asylumlens.web.context import PinnedStates, build_state
-from asylumlens.web.errors import install_error_handlers
+from asylumlens.web.error_handlers import install_error_handlers
 from asylumlens.web.guard import ApiCors, Guard
 from asylumlens.web.params import reject_unknown_page_parameters
 from asylumlens.web.rendering import make_environment

@@ -30,7 +30,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from asylumlens.web.errors import WebError, error_response
+from asylumlens.web.error_handlers import error_response
+from asylumlens.web.errors import WebError
 
 log = logging.getLogger("asylumlens.web")
 

@@ -269,6 +269,8 @@ def judge_for_group(queries: Queries, code: str, definition: str, group: JudgeGr
     where = resolve_group(queries, group.filters())
     view = judge(queries, code, definition, since, until, where)
     view.facts["period"] = {"since": since, "until": until, "last": group.last}
+    # whether the definition counts "other relief" apart (only then has the table its column)
+    view.facts["other_relief"] = analytics.get_definition(definition).other_relief
     return view
 
 
