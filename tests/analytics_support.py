@@ -355,7 +355,7 @@ class Builder:
         proc_fields = {
             k: case_fields.pop(k)
             for k in list(case_fields)
-            if k in ("ij_code", "base_city_code", "case_type")
+            if k in ("ij_code", "base_city_code", "hearing_loc_code", "case_type")
         }
         case = self.case(**case_fields)
         self.application(self.proceeding(case, comp_date, **proc_fields), decision)

@@ -116,7 +116,7 @@ def _builder(places: dict[str, tuple[str, str]] | None) -> Builder:
         dict(idnhloc=99, hearing_loc_code="NYV", hearing_loc_name="AAA OLD VARICK", blnactive=False)
     )
     for court in ("NYC", "NYV", "HOU"):
-        b.decided(date(2020, 3, 1), "G", base_city_code=court)
+        b.decided(date(2020, 3, 1), "G", base_city_code=court, hearing_loc_code=court)
     b.decided(date(2020, 3, 1), "D", base_city_code="NYC")
     return b
 
