@@ -54,6 +54,19 @@ def test_a_value_resolves_to_one_code(value: str, code: str) -> None:
     assert resolve(value) == code
 
 
+def test_a_short_value_is_a_code_or_unknown_never_part_of_a_name() -> None:
+    """custody=D in a release whose only custody is N ("Never Detained") must not count the
+    never-detained as detained."""
+    custody = [KnownCode("N", "Never Detained")]
+    for value in ("D", "d", "de", "ed"):
+        with pytest.raises(QueryError, match=rf"unknown custody code '{value}'"):
+            resolve_code("custody", value, custody, "R1")
+    assert resolve_code("custody", "never", custody, "R1") == "N"
+    assert resolve_code("custody", "detained", custody, "R1") == "N"  # a whole word, spelled out
+    with pytest.raises(QueryError, match="unknown"):
+        resolve_code("custody", "tained", custody, "R1")  # inside a word: not a name
+
+
 def test_a_code_wins_over_a_name() -> None:
     known = [KnownCode("ES", "SPAIN"), KnownCode("SP", "ES")]
     assert resolve("ES", known) == "ES"
@@ -124,8 +137,8 @@ def test_only_codes_the_release_uses_are_candidates(store: Path) -> None:
     # MX (MEXICO) is in the lookup but decides nothing here: "mexico" is unknown
     with pytest.raises(QueryError, match=r"unknown nationality code 'mexico'.*valid \(3\): "):
         rates(where={"nationality": "mexico"}, store=store)
-    # "a" is in CHINA, EL SALVADOR and GUATEMALA, all used: ambiguous
-    with pytest.raises(QueryError, match=r"nationality 'a' is ambiguous .* 3 codes"):
+    # "a" is in CHINA, EL SALVADOR and GUATEMALA, but too short to be part of a name
+    with pytest.raises(QueryError, match=r"unknown nationality code 'a'.*valid \(3\): "):
         rates(where={"nationality": "a"}, store=store)
 
 

@@ -7,8 +7,11 @@ their labels) that the release uses for that dimension, in this order:
 1. the code exactly as given;
 2. a code equal to it ignoring case (``nyc`` -> ``NYC``), when exactly one is;
 3. a code whose whole label equals it ignoring case (``china`` -> ``CH`` "CHINA");
-4. a code whose label starts with it, then one whose label contains it, when exactly one
-   does (``salvador`` -> ``ES`` "EL SALVADOR").
+4. a code whose label starts with it, then one with a word of its label starting with it,
+   when exactly one does (``salvador`` -> ``ES`` "EL SALVADOR") - for values of at least
+   :data:`NAME_FRAGMENT_MIN` characters only. A short value is a code or nothing: ``D``
+   (custody "Detained") in a release without it must be unknown, never a fragment of
+   "Never Detained" - that would count the wrong people.
 
 Two or more codes at the first step that has any is ambiguous, and no code at all is
 unknown: both are a :class:`~asylumlens.errors.QueryError` of one line naming the dimension
@@ -22,6 +25,7 @@ Pure functions over ``(code, label)`` pairs, so the rules are tested without a r
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -30,6 +34,9 @@ from asylumlens.errors import QueryError
 
 SHOWN: Final = 8
 """Candidates named in an error message (closest first)."""
+
+NAME_FRAGMENT_MIN: Final = 3
+"""The fewest characters a value needs before it may match part of a name (steps 4)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,10 @@ def _listed(value: str, candidates: Sequence[KnownCode]) -> str:
     return ", ".join(k.shown() for k in shown) + more
 
 
+def _words(text: str | None) -> list[str]:
+    return re.split(r"[^0-9a-z]+", _fold(text))
+
+
 def matches(value: str, known: Sequence[KnownCode]) -> list[KnownCode]:
     """The codes of the first resolution step (module docstring) that ``value`` meets."""
     exact = [k for k in known if k.code == value]
@@ -82,9 +93,12 @@ def matches(value: str, known: Sequence[KnownCode]) -> list[KnownCode]:
     steps: tuple[Callable[[KnownCode], bool], ...] = (
         lambda k: _fold(k.code) == target,
         lambda k: _fold(k.label) == target,
-        lambda k: _fold(k.label).startswith(target),
-        lambda k: target in _fold(k.label),
     )
+    if len(target) >= NAME_FRAGMENT_MIN:
+        steps += (
+            lambda k: _fold(k.label).startswith(target),
+            lambda k: any(word.startswith(target) for word in _words(k.label)),
+        )
     for step in steps:
         found = [k for k in known if step(k)]
         if found:
