@@ -1,15 +1,17 @@
 """Outcome analytics: the decisions fact table, named grant-rate definitions, breakdowns.
 
 Public API (each returns a pandas DataFrame whose ``attrs`` name the release, the
-``synthetic`` flag and every parameter applied)::
+``synthetic`` flag and every parameter applied). The first parameter may be positional;
+every option after the ``*`` is keyword-only, so a call reads the same in a notebook, the
+CLI and the web layer, and options can be added or reordered without breaking callers::
 
-    rates(definition=DEFAULT_DEFINITION, by=("fiscal_year",), where=None, since=None,
+    rates(definition=DEFAULT_DEFINITION, *, by=("fiscal_year",), where=None, since=None,
           until=None, unit=None, grant_codes=None, min_decisions=None, store=None,
           release=None)
-    compare(period=None, baseline=None, definition=DEFAULT_DEFINITION, where=None,
+    compare(period=None, *, baseline=None, definition=DEFAULT_DEFINITION, where=None,
             unit=None, ...)
-    default_comparison(definition=DEFAULT_DEFINITION, store=None, release=None)
-    judges(court=..., nationality=None, definition=DEFAULT_DEFINITION, since=None,
+    default_comparison(definition=DEFAULT_DEFINITION, *, store=None, release=None, ...)
+    judges(court, *, nationality=None, definition=DEFAULT_DEFINITION, since=None,
            until=None, ..., unit=None)
 
 ``DEFAULT_DEFINITION`` ("eoir") is the one default definition of every function, CLI
@@ -19,8 +21,8 @@ before (``default_comparison``).
 
 ``unit`` (application, case or proceeding) defaults to the definition's own; every row
 carries ``definition``, ``unit``, ``release``, ``synthetic`` and ``partial``.
-    codes(dimension, store=None, release=None)
-    find_codes(dimension, text, store=None, release=None)   # name -> code help
+    codes(dimension, *, store=None, release=None)
+    find_codes(dimension, text, *, store=None, release=None)   # name -> code help
 
 Filter values (``where``, ``court``, ``nationality``) take a release's code in any case or
 a name (``{"court": "nyc"}``, ``{"nationality": "china"}``), resolved to one code or

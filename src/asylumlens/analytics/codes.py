@@ -16,7 +16,7 @@ from asylumlens.analytics.source import ReleaseArg, StoreArg, open_source
 from asylumlens.errors import QueryError
 
 
-def codes(dimension: str, store: StoreArg = None, release: ReleaseArg = None) -> pd.DataFrame:
+def codes(dimension: str, *, store: StoreArg = None, release: ReleaseArg = None) -> pd.DataFrame:
     """``code``, ``label`` and ``decisions`` (decided ASYL applications), most decisions first.
 
     Codes absent from the release's lookup keep a NULL label; NULL codes are left out.
@@ -39,7 +39,7 @@ def codes(dimension: str, store: StoreArg = None, release: ReleaseArg = None) ->
 
 
 def find_codes(
-    dimension: str, text: str, store: StoreArg = None, release: ReleaseArg = None
+    dimension: str, text: str, *, store: StoreArg = None, release: ReleaseArg = None
 ) -> pd.DataFrame:
     """The codes whose code or label matches ``text`` (case-insensitive): ``code``,
     ``label``, ``decisions``, best match first (the code itself, the whole label, a label

@@ -183,6 +183,7 @@ def _defaults(
 
 def default_comparison(
     definition: str = DEFAULT_DEFINITION,
+    *,
     store: StoreArg = None,
     release: ReleaseArg = None,
     unit: str | None = None,
@@ -202,6 +203,7 @@ def default_comparison(
 
 def compare(
     period: str | None = None,
+    *,
     baseline: str | None = None,
     definition: str = DEFAULT_DEFINITION,
     where: Where | None = None,

@@ -106,6 +106,7 @@ def _not_judges_records(df: pd.DataFrame, reasons: pd.Series) -> list[dict[str, 
 
 def judges(
     court: str,
+    *,
     nationality: str | None = None,
     definition: str = DEFAULT_DEFINITION,
     since: str | date | None = None,

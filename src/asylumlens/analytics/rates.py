@@ -384,6 +384,7 @@ def rates_for(source: Source, spec: RatesSpec) -> pd.DataFrame:
 
 def rates(
     definition: str = DEFAULT_DEFINITION,
+    *,
     by: str | Sequence[str] | None = ("fiscal_year",),
     where: Where | None = None,
     since: str | date | None = None,
