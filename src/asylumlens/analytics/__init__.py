@@ -24,6 +24,10 @@ carries ``definition``, ``unit``, ``release``, ``synthetic`` and ``partial``.
     codes(dimension, *, store=None, release=None)
     find_codes(dimension, text, *, store=None, release=None)   # name -> code help
 
+Each also takes ``engine=``: an :class:`Engine` owns the DuckDB connections and the
+compiled-query cache (``with Engine() as engine: rates(..., engine=engine)``); without it
+the process default (``default_engine()``) is used, closed at interpreter exit.
+
 Filter values (``where``, ``court``, ``nationality``) take a release's code in any case or
 a name (``{"court": "nyc"}``, ``{"nationality": "china"}``), resolved to one code or
 refused (``asylumlens.analytics.code_match``); ``df.attrs["where"]`` holds the codes used.
@@ -47,6 +51,7 @@ from asylumlens.analytics.definitions import (
 from asylumlens.analytics.dimensions import DIMENSIONS, Dimension
 from asylumlens.analytics.disparity import judges
 from asylumlens.analytics.rates import default_min_decisions, rates
+from asylumlens.analytics.source import Engine, default_engine
 
 __all__ = [
     "DEFAULT_DEFINITION",
@@ -55,10 +60,12 @@ __all__ = [
     "UNITS",
     "Definition",
     "Dimension",
+    "Engine",
     "build_decisions",
     "codes",
     "compare",
     "default_comparison",
+    "default_engine",
     "default_min_decisions",
     "describe_definition",
     "find_codes",
