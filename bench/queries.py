@@ -184,7 +184,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     raw_cases, raw_c = timed(lambda: con.execute(RAW_JUDGE_FY_CASE).fetchall(), args.repeat)
     api_cmp, cmp_df = timed(
-        lambda: compare(args.period, args.baseline, "eoir", store=args.store, release=release.id),
+        lambda: compare(
+            args.period,
+            baseline=args.baseline,
+            definition="eoir",
+            store=args.store,
+            release=release.id,
+        ),
         args.repeat,
     )
     raw_cmp, raw_fy = timed(lambda: con.execute(RAW_EOIR_BY_FY, window).fetchall(), args.repeat)

@@ -75,11 +75,11 @@ def test_exit_interrupts_a_daemon_threads_query_before_python_finalizes(
         import duckdb
 
         def after_our_hook():  # atexit runs hooks last-registered first
-            from asylumlens.analytics import source
-            print(f"active={{source._active}}", flush=True)
+            print(f"active={{engine.active}} open={{engine.open_releases}}", flush=True)
 
         atexit.register(after_our_hook)
-        from asylumlens.analytics.source import open_source
+        from asylumlens.analytics.source import default_engine, open_source
+        engine = default_engine()
         started = threading.Event()
 
         def work():
@@ -96,4 +96,5 @@ def test_exit_interrupts_a_daemon_threads_query_before_python_finalizes(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout == "active=0\n"  # no DuckDB query left running at finalization
+    # no DuckDB query left running at finalization, no connection left open
+    assert done.stdout == "active=0 open=0\n"

@@ -36,7 +36,7 @@ def thin_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_one_decision_year_is_named_and_the_interval_widens(thin_store: Path) -> None:
-    df = compare("FY2025", "FY2010-FY2024", definition="trac", store=thin_store)
+    df = compare("FY2025", baseline="FY2010-FY2024", definition="trac", store=thin_store)
     rows = df.set_index("measure")
     mean = rows.loc["baseline_mean"]
     # 14 years at 28% and one year of 1/1: the mean of yearly rates is 32.8%
@@ -65,7 +65,7 @@ def test_missing_baseline_years_are_named_in_the_label(tmp_path: Path) -> None:
     years = {fy: (30, 60) for fy in (2010, 2011, 2012, 2014)}
     years[2015] = (3, 30)
     df = compare(
-        "FY2015", "FY2010-FY2014", definition="trac", store=baseline_store(tmp_path, years)
+        "FY2015", baseline="FY2010-FY2014", definition="trac", store=baseline_store(tmp_path, years)
     )
     rows = df.set_index("measure")
     label = "FY2010–FY2014 (no data for FY2013)"

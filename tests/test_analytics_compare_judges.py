@@ -35,7 +35,7 @@ def compare_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_compare_period_against_mean_and_pooled(compare_store: Path) -> None:
-    df = compare("FY2025", "FY2010-FY2024", store=compare_store).set_index("measure")
+    df = compare("FY2025", baseline="FY2010-FY2024", store=compare_store).set_index("measure")
     base = [YEARS[fy] for fy in range(2010, 2025)]
     mean = statistics.mean(g / n for g, n in base)
     pooled = sum(g for g, _ in base) / sum(n for _, n in base)
@@ -56,9 +56,9 @@ def test_compare_period_against_mean_and_pooled(compare_store: Path) -> None:
 
 def test_compare_errors(compare_store: Path) -> None:
     with pytest.raises(QueryError, match="no asylum decisions in FY2030"):
-        compare("FY2030", "FY2010-FY2024", store=compare_store)
+        compare("FY2030", baseline="FY2010-FY2024", store=compare_store)
     with pytest.raises(QueryError, match="not a fiscal year"):
-        compare("2025", "FY2010-FY2024", store=compare_store)
+        compare("2025", baseline="FY2010-FY2024", store=compare_store)
 
 
 def test_prior_fit_recovers_a_known_beta() -> None:

@@ -74,7 +74,7 @@ def test_default_is_the_latest_complete_year_against_fy2010_on(complete: Path, c
 
 def test_compare_without_periods_is_the_default_line(cut: Path) -> None:
     df = compare(store=cut)
-    explicit = compare("FY2025", "FY2010-FY2024", store=cut)
+    explicit = compare("FY2025", baseline="FY2010-FY2024", store=cut)
     assert df.attrs["period"] == "FY2025" and df.attrs["baseline"] == "FY2010–FY2024"
     assert df.attrs["sentence"] == explicit.attrs["sentence"]
     assert df.attrs["defaulted"] == ["period", "baseline"]

@@ -265,9 +265,27 @@ def test_engine_matches_plain_python(
     expected = oracle_rates(facts, definition, by, where, since, until, unit, grant_codes)
     if not expected:
         with pytest.raises(QueryError):
-            rates(definition, by, where, since, until, unit, grant_codes, store=root)
+            rates(
+                definition,
+                by=by,
+                where=where,
+                since=since,
+                until=until,
+                unit=unit,
+                grant_codes=grant_codes,
+                store=root,
+            )
         return
-    df = rates(definition, by, where, since, until, unit, grant_codes, store=root)
+    df = rates(
+        definition,
+        by=by,
+        where=where,
+        since=since,
+        until=until,
+        unit=unit,
+        grant_codes=grant_codes,
+        store=root,
+    )
     got = {}
     for row in df.to_dict("records"):
         key = tuple(_none_safe(row[d]) for d in by)

@@ -73,7 +73,7 @@ def test_release_date_sets_the_cut_when_data_reaches_it(tmp_path: Path) -> None:
 
 def test_compare_says_the_period_is_partial(tmp_path: Path) -> None:
     root = build(tmp_path, "2026-04-01", date(2026, 3, 15))
-    df = compare("FY2026", "FY2025", definition="trac", store=root).set_index("measure")
+    df = compare("FY2026", baseline="FY2025", definition="trac", store=root).set_index("measure")
     assert df["partial"].to_dict() == {
         "period": True,
         "baseline_mean": False,
@@ -83,7 +83,7 @@ def test_compare_says_the_period_is_partial(tmp_path: Path) -> None:
         "Partial year: FY2026 ends after 2026-03-15, the last complete day of this "
         "release's data" in df.attrs["sentence"]
     )
-    full = compare("FY2025", "FY2025", definition="trac", store=root)
+    full = compare("FY2025", baseline="FY2025", definition="trac", store=root)
     assert "Partial year" not in full.attrs["sentence"]
 
 

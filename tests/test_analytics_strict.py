@@ -67,7 +67,7 @@ def test_right_year_kinds_still_work(store: Path) -> None:
 )
 def test_compare_rejects_out_of_range_years(store: Path, period: str, baseline: str) -> None:
     with pytest.raises(QueryError, match="outside 1900-2100"):
-        compare(period, baseline, store=store)
+        compare(period, baseline=baseline, store=store)
 
 
 @pytest.mark.parametrize(

@@ -82,10 +82,12 @@ def test_every_row_names_definition_unit_release_synthetic(duplicates: Path) -> 
     assert set(df["definition"]) == {"trac"} and set(df["unit"]) == {"case"}
     assert set(df["release"]) == {"2026-0101"} and df["synthetic"].tolist() == [True, True]
     assert df.attrs["unit"] == "case" and df.attrs["unit_is_default"] is True
-    cmp = compare("FY2020", "FY2019", definition="trac", store=duplicates)
+    cmp = compare("FY2020", baseline="FY2019", definition="trac", store=duplicates)
     assert set(cmp["unit"]) == {"case"} and set(cmp["release"]) == {"2026-0101"}
     assert "counting cases" in cmp.attrs["sentence"]
-    by_app = compare("FY2020", "FY2019", definition="trac", unit="application", store=duplicates)
+    by_app = compare(
+        "FY2020", baseline="FY2019", definition="trac", unit="application", store=duplicates
+    )
     assert by_app.set_index("measure").loc["baseline_pooled", "total"] == 4
     assert "counting applications" in by_app.attrs["sentence"]
     court = judges(court="NYC", store=duplicates, unit="proceeding")

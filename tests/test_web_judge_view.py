@@ -145,13 +145,23 @@ def test_judge_rows_are_the_librarys_rates(queries: Queries, store: Store) -> No
     assert all(r["below_threshold"] for r in view.rows)  # under 25 decisions a year
 
 
-def test_no_group_counts_every_decision(queries: Queries) -> None:
+def test_no_group_counts_every_decision(queries: Queries, store: Store) -> None:
     view = views.judge_for_group(queries, "JAA", "eoir", JudgeGroup())
     rows = by_row(view)
     assert (rows["judge"]["grants"], rows["judge"]["total"]) == (6, 9)
     # NYC every judge: JAA 8 at NYC, JBB 5, no code 2, JCC 1
     assert rows["court"]["total"] == 16 and rows["court_without_judge"]["total"] == 8
-    assert view.facts["estimate"] is not None or view.facts.get("estimate_error")
+    # without a group the shrunken estimate is JAA's row of the library's NYC judges (6/8)
+    assert "estimate_error" not in view.facts
+    estimate = view.facts["estimate"]
+    assert (estimate["judge"], estimate["court"], estimate["grants"], estimate["total"]) == (
+        "JAA",
+        "NYC",
+        6,
+        8,
+    )
+    lib = analytics.judges(court="NYC", definition="eoir", store=store).set_index("judge")
+    assert estimate["shrunk_rate"] == pytest.approx(float(lib.loc["JAA", "shrunk_rate"]))
 
 
 def test_a_custody_group_has_no_shrunken_estimate(queries: Queries) -> None:

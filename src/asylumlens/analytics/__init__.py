@@ -1,15 +1,17 @@
 """Outcome analytics: the decisions fact table, named grant-rate definitions, breakdowns.
 
 Public API (each returns a pandas DataFrame whose ``attrs`` name the release, the
-``synthetic`` flag and every parameter applied)::
+``synthetic`` flag and every parameter applied). The first parameter may be positional;
+every option after the ``*`` is keyword-only, so a call reads the same in a notebook, the
+CLI and the web layer, and options can be added or reordered without breaking callers::
 
-    rates(definition=DEFAULT_DEFINITION, by=("fiscal_year",), where=None, since=None,
+    rates(definition=DEFAULT_DEFINITION, *, by=("fiscal_year",), where=None, since=None,
           until=None, unit=None, grant_codes=None, min_decisions=None, store=None,
           release=None)
-    compare(period=None, baseline=None, definition=DEFAULT_DEFINITION, where=None,
+    compare(period=None, *, baseline=None, definition=DEFAULT_DEFINITION, where=None,
             unit=None, ...)
-    default_comparison(definition=DEFAULT_DEFINITION, store=None, release=None)
-    judges(court=..., nationality=None, definition=DEFAULT_DEFINITION, since=None,
+    default_comparison(definition=DEFAULT_DEFINITION, *, store=None, release=None, ...)
+    judges(court, *, nationality=None, definition=DEFAULT_DEFINITION, since=None,
            until=None, ..., unit=None)
 
 ``DEFAULT_DEFINITION`` ("eoir") is the one default definition of every function, CLI
@@ -19,8 +21,12 @@ before (``default_comparison``).
 
 ``unit`` (application, case or proceeding) defaults to the definition's own; every row
 carries ``definition``, ``unit``, ``release``, ``synthetic`` and ``partial``.
-    codes(dimension, store=None, release=None)
-    find_codes(dimension, text, store=None, release=None)   # name -> code help
+    codes(dimension, *, store=None, release=None)
+    find_codes(dimension, text, *, store=None, release=None)   # name -> code help
+
+Each also takes ``engine=``: an :class:`Engine` owns the DuckDB connections and the
+compiled-query cache (``with Engine() as engine: rates(..., engine=engine)``); without it
+the process default (``default_engine()``) is used, closed at interpreter exit.
 
 Filter values (``where``, ``court``, ``nationality``) take a release's code in any case or
 a name (``{"court": "nyc"}``, ``{"nationality": "china"}``), resolved to one code or
@@ -45,6 +51,7 @@ from asylumlens.analytics.definitions import (
 from asylumlens.analytics.dimensions import DIMENSIONS, Dimension
 from asylumlens.analytics.disparity import judges
 from asylumlens.analytics.rates import default_min_decisions, rates
+from asylumlens.analytics.source import Engine, default_engine
 
 __all__ = [
     "DEFAULT_DEFINITION",
@@ -53,10 +60,12 @@ __all__ = [
     "UNITS",
     "Definition",
     "Dimension",
+    "Engine",
     "build_decisions",
     "codes",
     "compare",
     "default_comparison",
+    "default_engine",
     "default_min_decisions",
     "describe_definition",
     "find_codes",

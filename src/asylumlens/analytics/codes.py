@@ -12,17 +12,23 @@ import pandas as pd
 
 from asylumlens.analytics.code_match import KnownCode, closest, search_rank
 from asylumlens.analytics.dimensions import check_dimension
-from asylumlens.analytics.source import ReleaseArg, StoreArg, open_source
+from asylumlens.analytics.source import Engine, ReleaseArg, StoreArg, open_source
 from asylumlens.errors import QueryError
 
 
-def codes(dimension: str, store: StoreArg = None, release: ReleaseArg = None) -> pd.DataFrame:
+def codes(
+    dimension: str,
+    *,
+    store: StoreArg = None,
+    release: ReleaseArg = None,
+    engine: Engine | None = None,
+) -> pd.DataFrame:
     """``code``, ``label`` and ``decisions`` (decided ASYL applications), most decisions first.
 
     Codes absent from the release's lookup keep a NULL label; NULL codes are left out.
     """
     dim = check_dimension(dimension)
-    with open_source(store, release) as source:
+    with open_source(store, release, engine=engine) as source:
         t = source.table
         asyl = t.filter(t.appl_code == "ASYL", t[dimension].notnull())
         label = asyl[dim.label] if dim.label else asyl[dimension].cast("string")
@@ -39,7 +45,12 @@ def codes(dimension: str, store: StoreArg = None, release: ReleaseArg = None) ->
 
 
 def find_codes(
-    dimension: str, text: str, store: StoreArg = None, release: ReleaseArg = None
+    dimension: str,
+    text: str,
+    *,
+    store: StoreArg = None,
+    release: ReleaseArg = None,
+    engine: Engine | None = None,
 ) -> pd.DataFrame:
     """The codes whose code or label matches ``text`` (case-insensitive): ``code``,
     ``label``, ``decisions``, best match first (the code itself, the whole label, a label
@@ -51,7 +62,7 @@ def find_codes(
     fragment = " ".join(str(text).split())
     if not fragment:
         raise QueryError("search text is empty; give part of a code or a name")
-    listed = codes(dimension, store=store, release=release)
+    listed = codes(dimension, store=store, release=release, engine=engine)
     known = [
         KnownCode(str(c), None if pd.isna(lbl) else str(lbl))
         for c, lbl in zip(listed["code"], listed["label"], strict=True)

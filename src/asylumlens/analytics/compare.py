@@ -40,7 +40,7 @@ from asylumlens.analytics.rates import (
     check_where_values,
     rates_for,
 )
-from asylumlens.analytics.source import ReleaseArg, Source, StoreArg, open_source
+from asylumlens.analytics.source import Engine, ReleaseArg, Source, StoreArg, open_source
 from asylumlens.errors import QueryError
 
 MEASURES: Final = ("period", "baseline_mean", "baseline_pooled")
@@ -183,8 +183,10 @@ def _defaults(
 
 def default_comparison(
     definition: str = DEFAULT_DEFINITION,
+    *,
     store: StoreArg = None,
     release: ReleaseArg = None,
+    engine: Engine | None = None,
     unit: str | None = None,
     period: str | None = None,
 ) -> tuple[str, str]:
@@ -196,18 +198,20 @@ def default_comparison(
     they print the same line. A QueryError when the release has no such pair of periods.
     """
     get_definition(definition)
-    with open_source(store, release) as source:
+    with open_source(store, release, engine=engine) as source:
         return _defaults(source, definition, unit, period, None)
 
 
 def compare(
     period: str | None = None,
+    *,
     baseline: str | None = None,
     definition: str = DEFAULT_DEFINITION,
     where: Where | None = None,
     unit: str | None = None,
     store: StoreArg = None,
     release: ReleaseArg = None,
+    engine: Engine | None = None,
 ) -> pd.DataFrame:
     """Three labelled rows: the period's rate, the baseline's mean of yearly rates, and
     the baseline's pooled rate, each with a 95% interval and the counts behind it.
@@ -225,7 +229,7 @@ def compare(
     ``defaulted`` which of period and baseline were chosen by default.
     """
     get_definition(definition)
-    with open_source(store, release) as source:
+    with open_source(store, release, engine=engine) as source:
         defaulted = [n for n, v in (("period", period), ("baseline", baseline)) if v is None]
         period, baseline = _defaults(source, definition, unit, period, baseline)
         per = parse_fiscal_years(period, name="period")

@@ -27,7 +27,7 @@ import pandas as pd
 from asylumlens.analytics.definitions import DEFAULT_DEFINITION
 from asylumlens.analytics.judge_model import estimate_judges
 from asylumlens.analytics.rates import JUDGE_PERIOD_MIN, RatesSpec, rates_for
-from asylumlens.analytics.source import ReleaseArg, StoreArg, open_source
+from asylumlens.analytics.source import Engine, ReleaseArg, StoreArg, open_source
 from asylumlens.errors import QueryError
 
 NO_JUDGE_CODE: Final = "no judge code"
@@ -106,12 +106,14 @@ def _not_judges_records(df: pd.DataFrame, reasons: pd.Series) -> list[dict[str, 
 
 def judges(
     court: str,
+    *,
     nationality: str | None = None,
     definition: str = DEFAULT_DEFINITION,
     since: str | date | None = None,
     until: str | date | None = None,
     store: StoreArg = None,
     release: ReleaseArg = None,
+    engine: Engine | None = None,
     unit: str | None = None,
 ) -> pd.DataFrame:
     """Each judge of ``court``: raw rate with Wilson interval, and the shrunken estimate.
@@ -136,7 +138,7 @@ def judges(
     spec = RatesSpec.build(
         definition, ("court", "judge"), where, since, until, unit, min_decisions=JUDGE_PERIOD_MIN
     )
-    with open_source(store, release) as source:
+    with open_source(store, release, engine=engine) as source:
         df = rates_for(source, spec)
     # the release's own codes, as resolved from what was given ("nyc" -> "NYC")
     court = str(df.attrs["where"]["court"][0])

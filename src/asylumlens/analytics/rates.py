@@ -52,7 +52,7 @@ from asylumlens.analytics.dimensions import (
 )
 from asylumlens.analytics.intervals import wilson_interval
 from asylumlens.analytics.periods import calendar_year_end, fiscal_year_end, parse_bound
-from asylumlens.analytics.source import Coverage, ReleaseArg, Source, StoreArg, open_source
+from asylumlens.analytics.source import Coverage, Engine, ReleaseArg, Source, StoreArg, open_source
 from asylumlens.errors import QueryError
 
 JUDGE_PERIOD_MIN: Final = 100
@@ -384,6 +384,7 @@ def rates_for(source: Source, spec: RatesSpec) -> pd.DataFrame:
 
 def rates(
     definition: str = DEFAULT_DEFINITION,
+    *,
     by: str | Sequence[str] | None = ("fiscal_year",),
     where: Where | None = None,
     since: str | date | None = None,
@@ -393,6 +394,7 @@ def rates(
     min_decisions: int | None = None,
     store: StoreArg = None,
     release: ReleaseArg = None,
+    engine: Engine | None = None,
 ) -> pd.DataFrame:
     """Asylum grant rates by ``by`` under ``definition``, one row per group.
 
@@ -408,5 +410,5 @@ def rates(
     ``last_complete_day`` and every parameter as applied.
     """
     spec = RatesSpec.build(definition, by, where, since, until, unit, grant_codes, min_decisions)
-    with open_source(store, release) as source:
+    with open_source(store, release, engine=engine) as source:
         return rates_for(source, spec)

@@ -9,8 +9,10 @@ a new manifest, which invalidates the cached connection.
 A release without ``decisions.parquet`` (one ingested before the fact table existed)
 gets the table built in memory on first use.
 
-Every connection and cursor is owned here, and :func:`close_sources` (also run at
-interpreter exit) interrupts any query still running and closes them all: a DuckDB
+Every connection, cursor and compiled query belongs to an :class:`Engine`: the process
+default (:func:`default_engine`, which :func:`close_sources` closes) or one a caller owns
+(the web app holds one, closed on shutdown). :meth:`Engine.close` (run for every engine
+at interpreter exit) interrupts any query still running and closes them all: a DuckDB
 query left running in a daemon thread (a web worker) when Python finalizes aborts the
 process ("terminate called ... exception not rethrown", duckdb/duckdb#13904).
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import atexit
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
@@ -42,16 +45,6 @@ StoreArg = Store | Path | str | None
 ReleaseArg = Release | str | None
 
 Table = Any  # ibis.Table
-
-_lock = threading.Lock()
-_connections: dict[tuple[str, int], duckdb.DuckDBPyConnection] = {}
-_COMPILED_MAX = 4096
-_compiled: OrderedDict[tuple[tuple[str, int], Hashable], str] = OrderedDict()
-_cursors: dict[tuple[str, int], list[duckdb.DuckDBPyConnection]] = {}  # handed to threads
-_generation = 0  # bumped by close_sources: thread-local cursors of older ones are closed
-_running = threading.Condition(_lock)
-_active = 0  # queries executing now (run_sql)
-CLOSE_WAIT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -95,7 +88,11 @@ class Coverage:
         return last is not None and day <= last
 
 
-_coverage: dict[tuple[str, int], date | None] = {}
+ReleaseKey = tuple[str, int]
+"""A published release folder and its manifest's mtime: a replaced release gets a new key."""
+
+CLOSE_WAIT_SECONDS = 10.0
+_COMPILED_MAX = 4096
 
 
 @dataclass(frozen=True)
@@ -105,11 +102,12 @@ class Source:
     release: Release
     table: Any  # ibis.Table (ibis ships no type stubs)
     cursor: duckdb.DuckDBPyConnection
-    key: tuple[str, int]
+    key: ReleaseKey
+    engine: Engine
 
     @property
     def coverage(self) -> Coverage:
-        return Coverage(self.release.release_date, _coverage.get(self.key))
+        return Coverage(self.release.release_date, self.engine.data_through(self.key))
 
     @property
     def attrs(self) -> dict[str, Any]:
@@ -134,30 +132,169 @@ class Source:
         """Like :meth:`run` for ``build(self.table)``, reusing the compiled SQL of an equal
         ``query`` on this release: building and compiling an Ibis expression costs tens
         of milliseconds, more than running it on the fact table."""
-        cache_key = (self.key, query)
-        with _lock:
-            sql = _compiled.get(cache_key)
-            if sql is not None:
-                _compiled.move_to_end(cache_key)
-        if sql is None:
-            sql = str(ibis.to_sql(build(self.table), dialect="duckdb"))
-            with _lock:
-                _compiled[cache_key] = sql
-                while len(_compiled) > _COMPILED_MAX:
-                    _compiled.popitem(last=False)
+        sql = self.engine.compiled(self.key, query, lambda: build(self.table))
         return self.run_sql(sql)
 
     def run_sql(self, sql: str) -> pd.DataFrame:
-        global _active
-        with _running:
-            _active += 1
+        return self.engine.execute(self.cursor, sql)
+
+
+class Engine:
+    """Owns the DuckDB connections (one per published release version), the cursors handed
+    to threads and the compiled-SQL cache of the analytics; :meth:`close` releases them all.
+
+    Every analytics function takes ``engine=``; without it they use the process default
+    (:func:`default_engine`). The web app holds one engine of its own and closes it on
+    shutdown. Engines are independent: closing one leaves another's connections and
+    caches alone.
+
+    Decision: a closed engine is not dead. :meth:`close` interrupts running queries, waits
+    (up to ``CLOSE_WAIT_SECONDS``) for them to leave DuckDB and closes every cursor and
+    connection; the next :meth:`open` on it opens afresh (as a pool's ``dispose`` does), so
+    a request arriving after an app's shutdown, or a test that closes the default, never
+    meets a half-closed engine. Every engine still open is closed at interpreter exit.
+
+    Locking: one lock guards the connection, cursor and compiled-SQL maps; a condition on
+    it counts the queries executing, so :meth:`close` can wait for them. Each thread keeps
+    its own cursor and Ibis backend per release (binding a backend and reading the table
+    schema cost ~20 ms, too much to repeat per query); a cursor of a generation older than
+    the engine's current one (bumped by :meth:`close`) is replaced on next use.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = threading.Condition(self._lock)
+        self._active = 0  # queries executing now (execute)
+        self._generation = 0
+        self._connections: dict[ReleaseKey, duckdb.DuckDBPyConnection] = {}
+        self._cursors: dict[ReleaseKey, list[duckdb.DuckDBPyConnection]] = {}
+        self._compiled: OrderedDict[tuple[ReleaseKey, Hashable], str] = OrderedDict()
+        self._coverage: dict[ReleaseKey, date | None] = {}
+        self._local = threading.local()
+        _engines.add(self)
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def active(self) -> int:
+        """Queries executing on this engine now."""
+        with self._lock:
+            return self._active
+
+    @property
+    def open_releases(self) -> int:
+        """Release connections this engine holds open."""
+        with self._lock:
+            return len(self._connections)
+
+    def data_through(self, key: ReleaseKey) -> date | None:
+        with self._lock:
+            return self._coverage.get(key)
+
+    @contextmanager
+    def open(self, store: StoreArg = None, release: ReleaseArg = None) -> Iterator[Source]:
+        """The ``decisions`` table of a release (the newest when ``release`` is None)."""
+        rel = resolve_release(store, release)
+        key = _release_key(rel)
+        base = self._base_connection(rel, key)
+        bound: dict[ReleaseKey, tuple[int, duckdb.DuckDBPyConnection, Any]] = (
+            self._local.__dict__.setdefault("bound", {})
+        )
+        entry = bound.get(key)
+        if entry is None or entry[0] != self._generation:
+            for stale in [k for k in bound if k[0] == key[0]]:
+                del bound[stale]
+            with self._lock:
+                cursor = base.cursor()
+                self._cursors.setdefault(key, []).append(cursor)
+                generation = self._generation
+            entry = (generation, cursor, ibis.duckdb.from_connection(cursor).table("decisions"))
+            bound[key] = entry
+        yield Source(rel, entry[2], entry[1], key, self)
+
+    def compiled(self, key: ReleaseKey, query: Hashable, build: Callable[[], Any]) -> str:
+        """The DuckDB SQL of ``query`` on release ``key``, compiled from ``build()`` once."""
+        cache_key = (key, query)
+        with self._lock:
+            sql = self._compiled.get(cache_key)
+            if sql is not None:
+                self._compiled.move_to_end(cache_key)
+                return sql
+        sql = str(ibis.to_sql(build(), dialect="duckdb"))
+        with self._lock:
+            self._compiled[cache_key] = sql
+            while len(self._compiled) > _COMPILED_MAX:
+                self._compiled.popitem(last=False)
+        return sql
+
+    def execute(self, cursor: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+        """Run ``sql`` on one of this engine's cursors, counted so :meth:`close` can wait."""
+        with self._running:
+            self._active += 1
         try:
-            df: pd.DataFrame = self.cursor.execute(sql).df()
+            df: pd.DataFrame = cursor.execute(sql).df()
         finally:
-            with _running:
-                _active -= 1
-                _running.notify_all()
+            with self._running:
+                self._active -= 1
+                self._running.notify_all()
         return df
+
+    def close(self) -> None:
+        """Interrupt running queries and close every connection and cursor of this engine.
+
+        Safe to call at any time and more than once: the next :meth:`open` opens afresh.
+        """
+        with self._running:
+            self._generation += 1
+            cursors = [c for group in self._cursors.values() for c in group]
+            connections = list(self._connections.values())
+            self._cursors.clear()
+            self._connections.clear()
+            self._compiled.clear()
+            self._coverage.clear()
+            for cursor in cursors:
+                cursor.interrupt()
+            self._running.wait_for(lambda: self._active == 0, timeout=CLOSE_WAIT_SECONDS)
+            for con in [*cursors, *connections]:
+                con.close()
+
+    def _base_connection(self, rel: Release, key: ReleaseKey) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            con = self._connections.get(key)
+            if con is None:
+                for old in [k for k in self._connections if k[0] == key[0]]:
+                    # another thread may be mid-query on one: dropped, closed when it lets go
+                    self._cursors.pop(old, None)
+                    self._connections.pop(old).close()
+                    self._coverage.pop(old, None)
+                con = rel.connect()
+                has_facts = con.execute(
+                    "SELECT count(*) FROM duckdb_views() WHERE view_name = 'decisions'"
+                ).fetchone()
+                if not has_facts or not has_facts[0]:
+                    con.execute(f"CREATE TABLE decisions AS {decisions_sql(con)}")
+                latest = con.execute("SELECT max(comp_date) FROM decisions").fetchone()
+                self._coverage[key] = latest[0] if latest else None
+                self._connections[key] = con
+            return con
+
+
+_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+_default: Engine | None = None
+_default_lock = threading.Lock()
+
+
+def default_engine() -> Engine:
+    """The process's engine, used by every analytics call made without ``engine=``."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Engine()
+        return _default
 
 
 def resolve_release(store: StoreArg, release: ReleaseArg) -> Release:
@@ -167,79 +304,30 @@ def resolve_release(store: StoreArg, release: ReleaseArg) -> Release:
     return st.release(release)
 
 
-def _release_key(rel: Release) -> tuple[str, int]:
+def _release_key(rel: Release) -> ReleaseKey:
     return (str(rel.path.resolve()), (rel.path / MANIFEST).stat().st_mtime_ns)
 
 
-def _base_connection(rel: Release, key: tuple[str, int]) -> duckdb.DuckDBPyConnection:
-    with _lock:
-        con = _connections.get(key)
-        if con is None:
-            for old in [k for k in _connections if k[0] == key[0]]:
-                # another thread may be mid-query on one: dropped, closed when it lets go
-                _cursors.pop(old, None)
-                _connections.pop(old).close()
-                _coverage.pop(old, None)
-            con = rel.connect()
-            has_facts = con.execute(
-                "SELECT count(*) FROM duckdb_views() WHERE view_name = 'decisions'"
-            ).fetchone()
-            if not has_facts or not has_facts[0]:
-                con.execute(f"CREATE TABLE decisions AS {decisions_sql(con)}")
-            latest = con.execute("SELECT max(comp_date) FROM decisions").fetchone()
-            _coverage[key] = latest[0] if latest else None
-            _connections[key] = con
-        return con
-
-
-_local = threading.local()
-
-
 @contextmanager
-def open_source(store: StoreArg = None, release: ReleaseArg = None) -> Iterator[Source]:
-    """The ``decisions`` table of a release (the newest when ``release`` is None).
-
-    Each thread keeps its own cursor and Ibis backend per release connection (binding a
-    backend and reading the table schema cost ~20 ms, too much to repeat per query).
-    """
-    rel = resolve_release(store, release)
-    key = _release_key(rel)
-    base = _base_connection(rel, key)
-    bound: dict[tuple[str, int], tuple[int, duckdb.DuckDBPyConnection, Any]] = (
-        _local.__dict__.setdefault("bound", {})
-    )
-    entry = bound.get(key)
-    if entry is None or entry[0] != _generation:
-        for stale in [k for k in bound if k[0] == key[0]]:
-            del bound[stale]
-        with _lock:
-            cursor = base.cursor()
-            _cursors.setdefault(key, []).append(cursor)
-            generation = _generation
-        entry = (generation, cursor, ibis.duckdb.from_connection(cursor).table("decisions"))
-        bound[key] = entry
-    yield Source(rel, entry[2], entry[1], key)
+def open_source(
+    store: StoreArg = None, release: ReleaseArg = None, *, engine: Engine | None = None
+) -> Iterator[Source]:
+    """The ``decisions`` table of a release (the newest when ``release`` is None), opened
+    by ``engine`` (the process default when None)."""
+    with (engine if engine is not None else default_engine()).open(store, release) as source:
+        yield source
 
 
 def close_sources() -> None:
-    """Interrupt running queries and close every cached connection and cursor.
-
-    Safe to call at any time: the next :func:`open_source` opens afresh. Registered with
-    :mod:`atexit`, so no DuckDB work is left in another thread when Python finalizes.
-    """
-    global _generation
-    with _running:
-        _generation += 1
-        cursors = [c for group in _cursors.values() for c in group]
-        connections = list(_connections.values())
-        _cursors.clear()
-        _connections.clear()
-        _compiled.clear()
-        for cursor in cursors:
-            cursor.interrupt()
-        _running.wait_for(lambda: _active == 0, timeout=CLOSE_WAIT_SECONDS)
-        for con in [*cursors, *connections]:
-            con.close()
+    """Close the process default engine (its next use opens afresh); see :meth:`Engine.close`."""
+    default_engine().close()
 
 
-atexit.register(close_sources)
+def _close_all() -> None:
+    """At interpreter exit: no DuckDB work may be left in another thread when Python
+    finalizes, whichever engine started it."""
+    for engine in list(_engines):
+        engine.close()
+
+
+atexit.register(_close_all)

@@ -13,6 +13,8 @@ CDN; the OpenAPI schema itself is served at ``/api/v1/openapi.json``.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import Depends, FastAPI
@@ -20,6 +22,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from asylumlens import __version__
+from asylumlens.analytics import Engine
 from asylumlens.store import Store
 from asylumlens.web import api, pages, twins
 from asylumlens.web.cache import ResponseCache, ResponseMemo
@@ -65,8 +68,21 @@ def create_app(
     ``base_url`` (``serve --base-url``, e.g. ``https://asylumlens.example``) prefixes the
     absolute links the API builds; without it they are relative. ``memo`` is the response
     cache (bounded in bytes), exposed as ``app.state.memo``.
+
+    The app owns one analytics :class:`~asylumlens.analytics.Engine` (``app.state.engine``):
+    every request's queries run on its connections, and shutdown (the lifespan's end)
+    closes them, interrupting any query still running.
     """
     release = store.release(release_id)
+    engine = Engine()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            engine.close()
+
     app = FastAPI(
         title="AsylumLens",
         version=__version__,
@@ -75,13 +91,16 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         redirect_slashes=False,  # Starlette's redirect is built from Host; Guard's is relative
+        lifespan=lifespan,
     )
+    app.state.engine = engine
     app.state.web = build_state(
         store,
         release,
         make_environment(),
         base_url=(base_url or "").rstrip("/"),
         pinned=PinnedStates(),
+        engine=engine,
     )
     app.state.memo = memo if memo is not None else ResponseMemo()
     install_error_handlers(app)

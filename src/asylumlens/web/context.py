@@ -24,6 +24,7 @@ from typing import Annotated, Final
 from fastapi import Depends, Query, Request
 from jinja2 import Environment
 
+from asylumlens.analytics import Engine
 from asylumlens.errors import StoreError
 from asylumlens.store import Release, Store
 from asylumlens.web.errors import not_found
@@ -51,6 +52,9 @@ class WebState:
     """The states of other releases requested with ``?release=`` (only on the default)."""
     pin: str | None = None
     """The release id when this state serves a pinned request, else None."""
+    engine: Engine | None = field(default=None, compare=False, repr=False)
+    """The app's analytics engine (connections, compiled queries), shared by every pinned
+    state; None means the process default."""
 
     def for_release(self, release_id: str) -> WebState:
         """The state serving ``release_id``: this one's data, or that release's own."""
@@ -66,6 +70,7 @@ def build_state(
     base_url: str = "",
     pinned: PinnedStates | None = None,
     pin: str | None = None,
+    engine: Engine | None = None,
 ) -> WebState:
     """A state for ``release`` (a version already pinned by ``store.release``)."""
     info = release_info(release)
@@ -74,11 +79,12 @@ def build_state(
         release=release,
         info=info,
         etag=release_etag(info),
-        queries=Queries(store, release),
+        queries=Queries(store, release, engine=engine),
         templates=templates,
         base_url=base_url,
         pinned=pinned,
         pin=pin,
+        engine=engine,
     )
 
 
@@ -118,7 +124,12 @@ class PinnedStates:
                 _unknown(default.store, release_id)
                 raise  # pragma: no cover - _unknown always raises
             state = build_state(
-                default.store, release, default.templates, default.base_url, pin=release_id
+                default.store,
+                release,
+                default.templates,
+                default.base_url,
+                pin=release_id,
+                engine=default.engine,
             )
         with self._lock:
             kept = self._states.setdefault(release_id, state)  # a racing thread's wins
@@ -140,6 +151,7 @@ def _with_pin(state: WebState, pin: str) -> WebState:
         base_url=state.base_url,
         pinned=None,
         pin=pin,
+        engine=state.engine,
     )
 
 

@@ -3,8 +3,10 @@
 Decision: the methodology is written once, in the repository's ``docs/methodology.md``
 (by the analytics owner), and never copied by hand. The page looks for it in two places:
 
-1. ``asylumlens/docs/methodology.md`` inside the installed package (package data declared in
-   ``pyproject.toml``; a wheel build copies ``docs/*.md`` there), then
+1. ``asylumlens/docs/methodology.md`` inside the package: in the source tree a symlink to
+   ``docs/methodology.md``, which a wheel build copies in as the file itself (package data
+   declared in ``pyproject.toml``; ``tests/test_wheel.py`` installs a built wheel and renders
+   the page from it), then
 2. ``docs/methodology.md`` of the source checkout this module runs from (editable installs,
    ``make demo``, CI).
 

@@ -111,14 +111,21 @@ DEFAULT_MEMO_BYTES = 128 * 1024 * 1024
 
 
 class Queries:
-    """Memoised analytics calls against one pinned release of one store."""
+    """Memoised analytics calls against one pinned release of one store, run by the app's
+    :class:`~asylumlens.analytics.Engine` (the process default when none is given)."""
 
     def __init__(
-        self, store: Store, release: Release, memo_bytes: int = DEFAULT_MEMO_BYTES
+        self,
+        store: Store,
+        release: Release,
+        memo_bytes: int = DEFAULT_MEMO_BYTES,
+        *,
+        engine: analytics.Engine | None = None,
     ) -> None:
         self.store = store
         self.release = release
         self.memo = FrameMemo(memo_bytes)
+        self.engine = engine
 
     def rates(self, q: RatesQuery) -> Frame:
         def compute() -> Frame:
@@ -133,6 +140,7 @@ class Queries:
                 min_decisions=q.min_decisions,
                 store=self.store,
                 release=self.release,
+                engine=self.engine,
             )
             return Frame.from_pandas(df)
 
@@ -142,7 +150,9 @@ class Queries:
         """``code``, ``label``, ``decisions`` of every code the release uses for ``dimension``."""
 
         def compute() -> Frame:
-            df = analytics.codes(dimension, store=self.store, release=self.release)
+            df = analytics.codes(
+                dimension, store=self.store, release=self.release, engine=self.engine
+            )
             return Frame.from_pandas(df)
 
         return self.memo.get(("codes", dimension), compute)
@@ -159,6 +169,7 @@ class Queries:
                 unit=unit,
                 store=self.store,
                 release=self.release,
+                engine=self.engine,
             )
             return Frame.from_pandas(df)
 
@@ -183,6 +194,7 @@ class Queries:
                 unit=unit,
                 store=self.store,
                 release=self.release,
+                engine=self.engine,
             )
             return Frame.from_pandas(df)
 
