@@ -12,6 +12,7 @@ kind is requested, with and without a query of its own.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -146,3 +147,25 @@ def test_unpinned_pages_link_unpinned(client: TestClient) -> None:
         assert [releases_in(h) for h in cites] == [[NEW]]  # names the release it shows
         pinned = [h for h, role in links.links if internal(h) and role is None and releases_in(h)]
         assert pinned == [], (path, pinned)
+
+
+def court_rows(html: str) -> list[list[str]]:
+    """The nationality page's courts table: the cells of each row, tags stripped."""
+    table = re.search(r'<table class="data" id="nationality-courts">(.*?)</table>', html, re.S)
+    assert table is not None, "no courts table beside the courts chart"
+    body = table.group(1).split("<tbody>", 1)[1]
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_nationality_courts_table_beside_the_chart(client: TestClient) -> None:
+    """The rates of the courts chart are in a table too (not only in tooltips): release A's
+    13 of 30 at NYC on the pinned page, B's 17 of 30 unpinned, the court linked pinned."""
+    pinned = client.get(f"/nationalities/CH?release={OLD}").text
+    [row] = court_rows(pinned)
+    assert row[:7] == ["NYC", "New York", "13", "17", "0", "30", "43.3%"]
+    assert f'href="/courts/NYC?release={OLD}"' in pinned.split('id="nationality-courts"')[1]
+    [row] = court_rows(client.get("/nationalities/CH").text)
+    assert row[:7] == ["NYC", "New York", "17", "13", "0", "30", "56.7%"]
