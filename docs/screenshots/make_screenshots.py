@@ -1,12 +1,14 @@
 """Regenerate the dashboard screenshots in this folder against a running server or a store.
 
-    python docs/screenshots/make_screenshots.py --synth 20000        # synth + ingest + serve
+    python docs/screenshots/make_screenshots.py --synth 100000       # synth + ingest + serve (the README's)
     python docs/screenshots/make_screenshots.py --store DIR          # serve an existing store
     python docs/screenshots/make_screenshots.py --url http://127.0.0.1:8000
 
 Uses Playwright with Debian's Chromium (``/usr/bin/chromium``; ``playwright install``
 cannot download browsers here), 1280 px wide, full-page PNGs. The judge and court shown
-are the ones with the most decisions in the release, so the script works on any store.
+is the one with the most decisions in the release; the judge page answers the attorney's
+question (this judge, this nationality, beside the court) for the judge and nationality
+with the most decisions together, so the script works on any store.
 """
 
 from __future__ import annotations
@@ -100,12 +102,31 @@ def first_code(url: str, kind: str) -> str:
     return str(best[dim])
 
 
+def busiest_pair(url: str) -> tuple[str, str]:
+    """The judge and nationality with the most decisions together: the judge page's
+    nationality filter in the screenshot (a synthetic release spreads its cases over
+    decades and a thousand judges, so a shorter period leaves a handful of decisions)."""
+    rows = httpx.get(
+        f"{url}/api/v1/rates",
+        params=[("definition", "eoir"), ("by", "judge"), ("by", "nationality")],
+        timeout=60,
+    ).json()["rows"]
+    best = max(
+        (r for r in rows if r.get("judge") and r.get("nationality")),
+        key=lambda r: r.get("total") or 0,
+    )
+    return str(best["judge"]), str(best["nationality"])
+
+
 def shoot(url: str, out: Path) -> list[Path]:
-    judge, court = first_code(url, "judges"), first_code(url, "courts")
+    court = first_code(url, "courts")
+    judge, nationality = busiest_pair(url)
     pages = {
         "home": "/",
         "explorer": "/explorer?definition=eoir&by=fiscal_year&by=custody",
-        "judge": f"/judges/{judge}",
+        # The attorney's question: this judge, this nationality, beside the court (the
+        # judge page's filters and its judge-vs-court table).
+        "judge": f"/judges/{judge}?nationality={nationality}",
         "court": f"/courts/{court}",
     }
     written: list[Path] = []
