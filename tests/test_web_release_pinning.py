@@ -120,3 +120,17 @@ def test_pinned_pages_all_answer(client: TestClient) -> None:
 def test_footer_source_is_no_filesystem_path(client: TestClient, store: Store) -> None:
     html = client.get("/").text
     assert str(store.root) not in html
+
+
+def test_cite_text_names_a_judge_pages_period_in_words(client: TestClient, store: Store) -> None:
+    """The judge page's period is since/until parts: cited as such, never as a raw dict."""
+    from asylumlens import analytics
+
+    judge = str(analytics.codes("judge", store=store)["code"].iloc[0])
+    html = client.get(f"/judges/{judge}?last=2").text
+    text = re.search(r'<p id="cite-text">(.*?)</p>', html, re.S)
+    assert text is not None
+    cited = text.group(1)
+    assert "{" not in cited and "&#39;since&#39;" not in cited
+    assert "last=2" in cited
+    assert re.search(r"since=FY\d{4}\W+until=FY\d{4}", cited), cited

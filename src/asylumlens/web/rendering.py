@@ -174,8 +174,18 @@ def citation(request: Request, state: WebState, page: Mapping[str, Any]) -> dict
     view = page.get("view")
     facts = getattr(view, "facts", {}) if view is not None else {}
     for key in ("period", "baseline"):
-        if facts.get(key) and not any(a.startswith(f"{key}=") for a in applied):
-            applied.append(f"{key}={facts[key]}")
+        value = facts.get(key)
+        if not value:
+            continue
+        # a page's period is a label ("FY2025") or its parts ({"since": ..., "until": ...})
+        parts = (
+            [(k, v) for k, v in value.items() if v not in (None, "")]
+            if isinstance(value, Mapping)
+            else [(key, value)]
+        )
+        for name, shown in parts:
+            if not any(a.startswith(f"{name}=") for a in applied):
+                applied.append(f"{name}={shown}")
     unit = None
     q = page.get("q")
     if known is not None:
