@@ -90,7 +90,7 @@ def test_every_row_names_definition_unit_release_synthetic(duplicates: Path) -> 
     )
     assert by_app.set_index("measure").loc["baseline_pooled", "total"] == 4
     assert "counting applications" in by_app.attrs["sentence"]
-    court = judges(court="NYC", store=duplicates, unit="proceeding")
+    court = judges("NYC", definition="trac", store=duplicates, unit="proceeding")
     assert set(court["unit"]) == {"proceeding"} and court["total"].sum() == 4
 
 
