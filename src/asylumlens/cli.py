@@ -307,8 +307,8 @@ WhereOption = Annotated[
     typer.Option(
         "--where",
         "-w",
-        help="Filter DIMENSION=CODE[,CODE] (a code in any case, or a name: nationality=china); "
-        "repeatable; values are OR'ed.",
+        help="Filter DIMENSION=CODE[,CODE] or DIMENSION:CODE[,CODE], as in the web's where= "
+        "(a code in any case, or a name: nationality=china); repeatable; values are OR'ed.",
     ),
 ]
 SinceOption = Annotated[str | None, typer.Option("--since", help="FY2010 or 2009-10-01.")]
