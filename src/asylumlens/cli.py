@@ -384,6 +384,7 @@ def ingest(
     The release becomes visible only when complete; a failure leaves the store as it was.
     Ingesting the same release again changes nothing. Files that are no table of the
     EOIR layout are listed as warnings and not read.
+    Example: asylumlens ingest "EOIR Case Data.zip" --store /srv/asylumlens
     """
     from asylumlens.pipeline import ingest_release
     from asylumlens.store import Store
@@ -794,8 +795,8 @@ def update(
     """Fetch the release zip if it changed, and ingest it beside the releases already stored.
 
     Nothing is ingested when the zip is unchanged and already in the store. The download is
-    bounded as in `fetch` (--deadline, --min-rate, --rate-window, --max-bytes). For schedulers:
-    asylumlens update --store /srv/asylumlens
+    bounded as in `fetch` (--deadline, --min-rate, --rate-window, --max-bytes).
+    Example (for schedulers): asylumlens update --store /srv/asylumlens
     """
     from asylumlens.releases import DEFAULT_URL, LineProgress, RichProgress
     from asylumlens.releases.update import update_release
