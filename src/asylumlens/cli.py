@@ -431,6 +431,7 @@ def status(
     """
     from asylumlens.errors import QueryError
     from asylumlens.output import emit, emit_document
+    from asylumlens.quality import table_quality
     from asylumlens.store import Store
 
     if as_json:
@@ -440,8 +441,11 @@ def status(
         fmt = Format.json
     rel = Store.resolve(store).release(release)
     manifest = rel.manifest
-    keep = ("lines", "loaded", "repaired", "quarantined", "reasons")
-    tables = {stem: {k: t.get(k) for k in keep} for stem, t in manifest["tables"].items()}
+    quality = table_quality(rel)
+    keep = ("lines", "loaded", "repaired", "quarantined")
+    tables = {
+        t.table: {**{k: getattr(t, k) for k in keep}, "reasons": dict(t.reasons)} for t in quality
+    }
     info = manifest["release"]
     if info.get("synthetic"):
         _synthetic_banner(f"release {info['id']}")
@@ -450,12 +454,12 @@ def status(
         return
     rows = [
         {
-            "table": stem,
-            **{k: v for k, v in t.items() if k != "reasons"},
-            "count_txt": manifest["tables"][stem].get("count_txt"),
-            "reasons": ", ".join(f"{r} {n}" for r, n in sorted((t["reasons"] or {}).items())),
+            "table": t.table,
+            **{k: getattr(t, k) for k in keep},
+            "count_txt": t.count_txt,
+            "reasons": ", ".join(f"{r} {n}" for r, n in sorted(t.reasons.items())),
         }
-        for stem, t in tables.items()
+        for t in quality
     ]
     title = f"release {info['id']} ({info.get('source_kind')}: {info.get('source')})"
     emit(rows, fmt, out=sys.stdout, title=title, synthetic=bool(info.get("synthetic")))
@@ -474,32 +478,16 @@ def rejects(
 
     Example: asylumlens rejects --table A_TblCase --reason duplicate_key --limit 5
     """
-    from asylumlens.errors import QueryError
     from asylumlens.output import emit
+    from asylumlens.quality import REJECT_COLUMNS, rejected_rows
     from asylumlens.store import Store
 
     rel = Store.resolve(store).release(release)
-    con = rel.connect()
-    known_tables = sorted(rel.manifest["tables"])
-    if table is not None and table not in known_tables:
-        raise QueryError(
-            f"--table {table!r} is not in release {rel.id}; valid: {', '.join(known_tables)}"
-        )
-    reasons = sorted({r for t in rel.manifest["tables"].values() for r in t["reasons"]})
-    if reason is not None and reason not in reasons:
-        raise QueryError(f"--reason {reason!r}: valid reasons here: {', '.join(reasons) or 'none'}")
-    query = (
-        'SELECT "table", line, reason, detail, raw FROM rejects '
-        'WHERE (? IS NULL OR "table" = ?) AND (? IS NULL OR reason = ?) '
-        'ORDER BY "table", line LIMIT ?'
-    )
-    cur = con.execute(query, [table, table, reason, reason, limit])
-    names = [d[0] for d in cur.description]
-    rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    rows = rejected_rows(rel, table=table, reason=reason, limit=limit)
     if rel.synthetic:
         _synthetic_banner(f"release {rel.id}")
     title = f"rejects in release {rel.id}"
-    emit(rows, fmt, out=sys.stdout, title=title, synthetic=rel.synthetic)
+    emit(rows, fmt, out=sys.stdout, columns=REJECT_COLUMNS, title=title, synthetic=rel.synthetic)
 
 
 def _analytics_output(
