@@ -20,6 +20,7 @@ from rich.markup import escape
 
 from asylumlens import __version__
 from asylumlens.errors import AsylumLensError
+from asylumlens.output import Format
 from asylumlens.releases.fetch_limits import (
     DEFAULT_DEADLINE,
     DEFAULT_MAX_BYTES,
@@ -307,8 +308,8 @@ WhereOption = Annotated[
     typer.Option(
         "--where",
         "-w",
-        help="Filter DIMENSION=CODE[,CODE] (a code in any case, or a name: nationality=china); "
-        "repeatable; values are OR'ed.",
+        help="Filter DIMENSION=CODE[,CODE] or DIMENSION:CODE[,CODE], as in the web's where= "
+        "(a code in any case, or a name: nationality=china); repeatable; values are OR'ed.",
     ),
 ]
 SinceOption = Annotated[str | None, typer.Option("--since", help="FY2010 or 2009-10-01.")]
@@ -316,7 +317,47 @@ UntilOption = Annotated[str | None, typer.Option("--until", help="FY2025 or 2025
 ReleaseOption = Annotated[
     str | None, typer.Option("--release", help="Release id. Default: the newest.")
 ]
-FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, json, csv or ndjson.")]
+
+
+def _parse_format(value: str | Format) -> Format:
+    """``--format`` as a :class:`~asylumlens.output.Format`; anything else is a one-line
+    usage error (exit 2) naming the valid formats."""
+    if isinstance(value, Format):
+        return value
+    try:
+        return Format(value)
+    except ValueError:
+        raise typer.BadParameter(f"unknown format {value!r}; valid: {', '.join(Format)}") from None
+
+
+FORMAT_HELP = (
+    "table, json, csv, ndjson or tsv. A table piped or redirected is printed at full "
+    "width, its title on a line above it: no value wraps across lines. Rows from a "
+    "SYNTHETIC release say so: the table's title, a synthetic field (json, ndjson) or "
+    "column (csv, tsv)."
+)
+FormatOption = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        parser=_parse_format,
+        metavar="[table|json|csv|ndjson|tsv]",
+        help=FORMAT_HELP,
+    ),
+]
+
+
+def _synthetic_banner(what: str) -> None:
+    """The stderr line shown beside any output from a SYNTHETIC release (``what``: e.g.
+    ``release 2026-11-01``)."""
+    err_console.print(
+        f"[bold yellow]SYNTHETIC[/] {escape(what)}: generated data, not EOIR figures",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
 UnitOption = Annotated[
     str | None,
     typer.Option(
@@ -343,6 +384,7 @@ def ingest(
     The release becomes visible only when complete; a failure leaves the store as it was.
     Ingesting the same release again changes nothing. Files that are no table of the
     EOIR layout are listed as warnings and not read.
+    Example: asylumlens ingest "EOIR Case Data.zip" --store /srv/asylumlens
     """
     from asylumlens.pipeline import ingest_release
     from asylumlens.store import Store
@@ -377,35 +419,50 @@ def ingest(
 def status(
     store: StoreOption = None,
     release: Annotated[str | None, typer.Option(help="Release id (default: newest).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON form.")] = False,
+    fmt: FormatOption = Format.table,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Deprecated: the same as -f json.")
+    ] = False,
 ) -> None:
-    """The release in the store and, per table: lines, loaded, repaired, quarantined, reasons."""
-    import json
+    """The release in the store and, per table: lines, loaded, repaired, quarantined, reasons.
 
-    from asylumlens.output import Format, emit
+    Its JSON form (-f json) is one document: the release's manifest entry and its tables.
+    Example: asylumlens status --store demo-data -f json
+    """
+    from asylumlens.errors import QueryError
+    from asylumlens.output import emit, emit_document
+    from asylumlens.quality import table_quality
     from asylumlens.store import Store
 
+    if as_json:
+        if fmt not in (Format.table, Format.json):
+            raise QueryError(f"--json asks for json but --format asks for {fmt}; give one")
+        err_console.print("note: --json is deprecated; use -f json", highlight=False)
+        fmt = Format.json
     rel = Store.resolve(store).release(release)
     manifest = rel.manifest
-    keep = ("lines", "loaded", "repaired", "quarantined", "reasons")
-    tables = {stem: {k: t.get(k) for k in keep} for stem, t in manifest["tables"].items()}
-    if as_json:
-        typer.echo(json.dumps({"release": manifest["release"], "tables": tables}, indent=2))
-        return
+    quality = table_quality(rel)
+    keep = ("lines", "loaded", "repaired", "quarantined")
+    tables = {
+        t.table: {**{k: getattr(t, k) for k in keep}, "reasons": dict(t.reasons)} for t in quality
+    }
     info = manifest["release"]
     if info.get("synthetic"):
-        err_console.print("[bold yellow]SYNTHETIC[/] release made by asylumlens synth")
+        _synthetic_banner(f"release {info['id']}")
+    if fmt is Format.json:
+        emit_document({"release": info, "tables": tables}, out=sys.stdout)
+        return
     rows = [
         {
-            "table": stem,
-            **{k: v for k, v in t.items() if k != "reasons"},
-            "count_txt": manifest["tables"][stem].get("count_txt"),
-            "reasons": ", ".join(f"{r} {n}" for r, n in sorted((t["reasons"] or {}).items())),
+            "table": t.table,
+            **{k: getattr(t, k) for k in keep},
+            "count_txt": t.count_txt,
+            "reasons": ", ".join(f"{r} {n}" for r, n in sorted(t.reasons.items())),
         }
-        for stem, t in tables.items()
+        for t in quality
     ]
     title = f"release {info['id']} ({info.get('source_kind')}: {info.get('source')})"
-    emit(rows, Format.table, out=sys.stdout, title=title)
+    emit(rows, fmt, out=sys.stdout, title=title, synthetic=bool(info.get("synthetic")))
 
 
 @app.command()
@@ -415,43 +472,27 @@ def rejects(
     table: Annotated[str | None, typer.Option(help="Only this table (file stem).")] = None,
     reason: Annotated[str | None, typer.Option(help="Only this reason.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=MAX_LIMIT, help="At most this many rows.")] = 20,
-    fmt: Annotated[str, typer.Option("--format", help="table, json, csv or ndjson.")] = "table",
+    fmt: FormatOption = Format.table,
 ) -> None:
-    """Show quarantined rows: table, line, reason, detail and the raw text."""
-    from asylumlens.errors import QueryError
-    from asylumlens.output import Format, emit
+    """Show quarantined rows: table, line, reason, detail and the raw text.
+
+    Example: asylumlens rejects --table A_TblCase --reason duplicate_key --limit 5
+    """
+    from asylumlens.output import emit
+    from asylumlens.quality import REJECT_COLUMNS, rejected_rows
     from asylumlens.store import Store
 
-    try:
-        out_format = Format(fmt)
-    except ValueError:
-        raise QueryError(f"--format {fmt!r}: use one of table, json, csv, ndjson") from None
     rel = Store.resolve(store).release(release)
-    con = rel.connect()
-    known_tables = sorted(rel.manifest["tables"])
-    if table is not None and table not in known_tables:
-        raise QueryError(
-            f"--table {table!r} is not in release {rel.id}; valid: {', '.join(known_tables)}"
-        )
-    reasons = sorted({r for t in rel.manifest["tables"].values() for r in t["reasons"]})
-    if reason is not None and reason not in reasons:
-        raise QueryError(f"--reason {reason!r}: valid reasons here: {', '.join(reasons) or 'none'}")
-    query = (
-        'SELECT "table", line, reason, detail, raw FROM rejects '
-        'WHERE (? IS NULL OR "table" = ?) AND (? IS NULL OR reason = ?) '
-        'ORDER BY "table", line LIMIT ?'
-    )
-    cur = con.execute(query, [table, table, reason, reason, limit])
-    names = [d[0] for d in cur.description]
-    rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-    if rel.synthetic and out_format is Format.table:
-        err_console.print("[bold yellow]SYNTHETIC[/] release made by asylumlens synth")
-    emit(rows, out_format, out=sys.stdout, title=f"rejects in release {rel.id}")
+    rows = rejected_rows(rel, table=table, reason=reason, limit=limit)
+    if rel.synthetic:
+        _synthetic_banner(f"release {rel.id}")
+    title = f"rejects in release {rel.id}"
+    emit(rows, fmt, out=sys.stdout, columns=REJECT_COLUMNS, title=title, synthetic=rel.synthetic)
 
 
 def _analytics_output(
     df: Any,
-    fmt_name: str,
+    fmt: Format,
     title: str,
     notes: list[str] | None = None,
     table_columns: list[str] | None = None,
@@ -465,20 +506,12 @@ def _analytics_output(
     import math
 
     from asylumlens.analytics import DIMENSIONS
-    from asylumlens.errors import QueryError
-    from asylumlens.output import Format, emit
+    from asylumlens.output import emit
 
-    try:
-        fmt = Format(fmt_name)
-    except ValueError:
-        raise QueryError(f"unknown format {fmt_name!r}; valid: table, json, csv, ndjson") from None
     release = df.attrs.get("release")
-    if df.attrs.get("synthetic"):
-        err_console.print(
-            f"[bold yellow]SYNTHETIC[/] release {release}: generated data, not EOIR figures",
-            highlight=False,
-        )
-        title = f"SYNTHETIC - {title}"
+    synthetic = bool(df.attrs.get("synthetic"))
+    if synthetic:
+        _synthetic_banner(f"release {release}")
     rows = df.to_dict("records")
     if fmt is Format.table:
         for row in rows:  # an unlabelled code shows the code itself
@@ -502,6 +535,7 @@ def _analytics_output(
         out=sys.stdout,
         columns=columns,
         title=f"{title} (release {release})" + (f", {', '.join(scope)}" if scope else ""),
+        synthetic=synthetic,
     )
     for note in notes or []:
         if df.attrs.get("synthetic"):
@@ -530,7 +564,7 @@ def rates(
     min_decisions: Annotated[
         int | None, typer.Option("--min-decisions", help="Flag rows with fewer decisions.")
     ] = None,
-    fmt: FormatOption = "table",
+    fmt: FormatOption = Format.table,
     store: StoreOption = None,
     release: ReleaseOption = None,
 ) -> None:
@@ -584,7 +618,7 @@ def compare(
     definition: DefinitionOption = None,
     where: WhereOption = None,
     unit: UnitOption = None,
-    fmt: FormatOption = "table",
+    fmt: FormatOption = Format.table,
     store: StoreOption = None,
     release: ReleaseOption = None,
 ) -> None:
@@ -630,7 +664,7 @@ def judges(
     since: SinceOption = None,
     until: UntilOption = None,
     unit: UnitOption = None,
-    fmt: FormatOption = "table",
+    fmt: FormatOption = Format.table,
     store: StoreOption = None,
     release: ReleaseOption = None,
 ) -> None:
@@ -680,7 +714,7 @@ def codes(
         str | None,
         typer.Option("--search", "-s", help="Only codes whose code or name contains TEXT."),
     ] = None,
-    fmt: FormatOption = "table",
+    fmt: FormatOption = Format.table,
     store: StoreOption = None,
     release: ReleaseOption = None,
 ) -> None:
@@ -749,8 +783,8 @@ def update(
     """Fetch the release zip if it changed, and ingest it beside the releases already stored.
 
     Nothing is ingested when the zip is unchanged and already in the store. The download is
-    bounded as in `fetch` (--deadline, --min-rate, --rate-window, --max-bytes). For schedulers:
-    asylumlens update --store /srv/asylumlens
+    bounded as in `fetch` (--deadline, --min-rate, --rate-window, --max-bytes).
+    Example (for schedulers): asylumlens update --store /srv/asylumlens
     """
     from asylumlens.releases import DEFAULT_URL, LineProgress, RichProgress
     from asylumlens.releases.update import update_release
@@ -774,19 +808,19 @@ def update(
 @app.command(name="releases")
 def releases_command(
     store: StoreOption = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    fmt: FormatOption = Format.table,
 ) -> None:
-    """The releases in the store, oldest first: id, date, synthetic, source, rows loaded."""
-    from asylumlens.errors import QueryError
-    from asylumlens.output import Format, emit
+    """The releases in the store, oldest first: id, date, synthetic, source, rows loaded.
+
+    Example: asylumlens releases --store demo-data -f json
+    """
+    from asylumlens.output import emit
     from asylumlens.releases.listing import release_rows
     from asylumlens.store import Store
 
-    if fmt not in ("table", "json"):
-        raise QueryError(f"--format {fmt!r}: use table or json")
     target = Store.resolve(store)
     rows = release_rows(target)
-    if fmt == "table":
+    if fmt is Format.table:
         if not rows:
             typer.echo(f"no release in store {target.root}")
             return
@@ -800,7 +834,7 @@ def releases_command(
                     f"{row['id']}: {escape(problem)}", highlight=False, soft_wrap=True
                 )
                 row["status"] = status
-    emit(rows, Format(fmt), out=sys.stdout, title=f"releases in {target.root}")
+    emit(rows, fmt, out=sys.stdout, title=f"releases in {target.root}")  # synthetic per row
 
 
 @app.command()
@@ -812,63 +846,78 @@ def diff(
         Path | None,
         typer.Option("--out", help="Report folder. Default: <store>/diffs.", show_default=False),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    fmt: FormatOption = Format.table,
 ) -> None:
     """What changed between two releases: records, recoded decisions, grant-rate moves.
 
-    Writes <OLD>__<NEW>.json and .html to --out and prints a summary.
+    Writes <OLD>__<NEW>.json and .html to --out and prints a summary: three tables, or the
+    report's JSON document (-f json), or their rows in one list (csv, tsv, ndjson), each
+    row naming its section (records, recoded, moves).
     Example: asylumlens diff 2026-10-01 2026-11-01
     """
-    import json
-
-    from asylumlens.errors import QueryError
-    from asylumlens.output import Format, emit
+    from asylumlens.output import emit, emit_document
     from asylumlens.releases.diff import diff_releases, diffs_dir, write_report
     from asylumlens.store import Store
 
-    if fmt not in ("table", "json"):
-        raise QueryError(f"--format {fmt!r}: use table or json")
     target = Store.resolve(store)
     report = diff_releases(target.release(old), target.release(new))
     json_path, html_path = write_report(report, out if out is not None else diffs_dir(target))
-    if fmt == "json":
-        typer.echo(json.dumps(report.as_json(), indent=1))
-        return
-    label = "SYNTHETIC - " if report.synthetic else ""
     if report.synthetic:
-        err_console.print("[bold yellow]SYNTHETIC[/] release(s): generated data, not EOIR figures")
-    rows = [
-        {k: getattr(t, k) for k in ("table", "old_rows", "new_rows", "added", "removed", "changed")}
-        for t in report.tables
-    ]
-    emit(rows, Format.table, out=sys.stdout, title=f"{label}records {old} -> {new}")
-    recoded = [
-        {"table": c.table, "column": c.column, "old": c.old, "new": c.new, "rows": c.rows}
-        for c in report.recoded
-    ]
-    emit(recoded, Format.table, out=sys.stdout, title=f"{label}decisions recoded")
-    moves = [
-        {
-            "definition": m.definition,
-            "fiscal_year": m.fiscal_year,
-            "nationality": m.nationality,
-            "old_rate": None if m.old_rate is None else f"{m.old_rate:.1%}",
-            "new_rate": None if m.new_rate is None else f"{m.new_rate:.1%}",
-            "points": m.change_points,
-            "old_total": m.old_total,
-            "new_total": m.new_total,
-        }
-        for m in report.largest_moves[:10]
-    ]
-    if moves:
-        emit(moves, Format.table, out=sys.stdout, title=f"{label}largest grant-rate moves")
-    else:
+        _synthetic_banner(f"release(s) among {old}, {new}")
+    if fmt is Format.json:
+        emit_document(report.as_json(), out=sys.stdout)
+        return
+    sections = _diff_sections(report, as_table=fmt is Format.table)
+    if fmt is not Format.table:
+        rows = [{"section": name, **row} for name, (_, part) in sections.items() for row in part]
+        emit(rows, fmt, out=sys.stdout, synthetic=report.synthetic)
+        return
+    for name, (title, part) in sections.items():
+        if part or name != "moves":
+            emit(part, fmt, out=sys.stdout, title=title, synthetic=report.synthetic)
+    if not sections["moves"][1]:
         typer.echo(
             f"no grant-rate cell has {report.min_decisions}+ decisions in both releases "
             f"and moved ({len(report.rate_moves)} cells compared)"
         )
     typer.echo(f"report: {json_path}")
     typer.echo(f"report: {html_path}")
+
+
+def _diff_sections(report: Any, *, as_table: bool) -> dict[str, tuple[str, list[dict[str, Any]]]]:
+    """``diff``'s rows by section, with their table titles: records per table, decisions
+    recoded, the ten largest grant-rate moves (rates as percentages in a table)."""
+    old, new = report.old["id"], report.new["id"]
+
+    def rate(value: float | None) -> float | str | None:
+        return value if value is None or not as_table else f"{value:.1%}"
+
+    records = [
+        {k: getattr(t, k) for k in ("table", "old_rows", "new_rows", "added", "removed", "changed")}
+        for t in report.tables
+    ]
+    recoded = [
+        {"table": c.table, "column": c.column, "old": c.old, "new": c.new, "rows": c.rows}
+        for c in report.recoded
+    ]
+    moves = [
+        {
+            "definition": m.definition,
+            "fiscal_year": m.fiscal_year,
+            "nationality": m.nationality,
+            "old_rate": rate(m.old_rate),
+            "new_rate": rate(m.new_rate),
+            "points": m.change_points,
+            "old_total": m.old_total,
+            "new_total": m.new_total,
+        }
+        for m in report.largest_moves[:10]
+    ]
+    return {
+        "records": (f"records {old} -> {new}", records),
+        "recoded": ("decisions recoded", recoded),
+        "moves": ("largest grant-rate moves", moves),
+    }
 
 
 def main() -> None:

@@ -142,22 +142,44 @@ def _coerce_year(dim: Dimension, value: FilterValue) -> int:
     return check_year(int(digits), value, dim.name)
 
 
-def parse_where_strings(items: Iterable[str]) -> dict[str, list[str]]:
-    """CLI filters ``["nationality=CH,ES", "custody=D"]`` -> ``{"nationality": ["CH", "ES"], ...}``.
+FilterItems = tuple[tuple[str, tuple[str, ...]], ...]
+"""Parsed filters: ``(("custody", ("D",)), ("nationality", ("CH", "ES")))``, sorted by
+dimension, each code once in the order given: hashable, so it can key a cache."""
 
-    Repeating a dimension adds values (OR'ed), as does a comma list.
+_FILTER_SEPARATOR: Final = re.compile(r"[=:]")
+
+
+def parse_filters(items: Iterable[str], *, field: str = "where") -> FilterItems:
+    """The one parser of typed filters, for the CLI's ``--where`` and the web's ``where=``.
+
+    Each item is ``DIMENSION=CODE`` or ``DIMENSION:CODE`` (both spellings work everywhere,
+    so a filter copied from a URL works on the command line and back), the code part a
+    comma list (``nationality=CH,ES``); repeating a dimension adds codes, OR'ed. The
+    dimension ends at the first ``=`` or ``:`` (no dimension name holds either), so a code
+    keeps any ``=`` or ``:`` of its own. Codes are stripped of surrounding blanks (code
+    resolution folds blanks, so a code such as ``SP `` is still found) and each kept once.
+    ``field`` names the input in the one-line :class:`QueryError` (``--where`` or ``where``).
+    Codes are resolved against the release later
+    (:func:`asylumlens.analytics.rates.check_where_values`).
     """
     grouped: dict[str, list[str]] = {}
     for item in items:
-        name, sep, values = item.partition("=")
-        name = name.strip()
-        if not sep or not name or not values.strip():
+        parts = _FILTER_SEPARATOR.split(item, maxsplit=1)
+        name = parts[0].strip()
+        codes = [c.strip() for c in parts[1].split(",") if c.strip()] if len(parts) == 2 else []
+        if not name or not codes:
             raise QueryError(
-                f"--where {item!r} is not DIMENSION=CODE[,CODE] (e.g. nationality=CH, or a "
-                f"name: nationality=china); "
+                f"{field} {item!r} is not DIMENSION=CODE[,CODE] or DIMENSION:CODE[,CODE] "
+                f"(e.g. nationality=CH, nationality:CH,ES, or a name: nationality=china); "
                 f"dimensions: {', '.join(DIMENSIONS)}"
             )
         check_dimension(name, "where")
-        codes = [v.strip() for v in values.split(",") if v.strip()]
-        grouped.setdefault(name, []).extend(c for c in codes if c not in grouped[name])
-    return grouped
+        known = grouped.setdefault(name, [])
+        known.extend(c for c in dict.fromkeys(codes) if c not in known)
+    return tuple((name, tuple(codes)) for name, codes in sorted(grouped.items()))
+
+
+def parse_where_strings(items: Iterable[str]) -> dict[str, list[str]]:
+    """:func:`parse_filters` as a mapping ``{"nationality": ["CH", "ES"], ...}`` for the
+    library's ``where=`` (``--where`` in error messages)."""
+    return {name: list(codes) for name, codes in parse_filters(items, field="--where")}

@@ -3,10 +3,11 @@
 Conventions (documented in ``docs/api.md`` and in the OpenAPI schema):
 
 * ``by`` is a comma list of dimensions: ``by=fiscal_year,nationality``.
-* Filters are repeated ``where=DIMENSION:CODE`` parameters; repeating a dimension means
-  "any of these codes": ``where=nationality:CH&where=nationality:ES&where=custody:D``.
-  The code is everything after the first colon, so codes such as ``SP `` or ``209c`` pass
-  as they are. An empty ``where=`` (an HTML form's "any") is ignored.
+* Filters are repeated ``where=DIMENSION:CODE`` parameters (``DIMENSION=CODE`` too, as on
+  the command line); repeating a dimension or a comma list means "any of these codes":
+  ``where=nationality:CH&where=nationality:ES&where=custody:D`` or
+  ``where=nationality:CH,ES``. The dimension ends at the first ``:`` or ``=``; codes are
+  stripped of surrounding blanks. An empty ``where=`` (an HTML form's "any") is ignored.
 * ``since`` / ``until`` take ``FY2010`` or an ISO date ``2019-10-01``.
 * JSON lists paginate with ``_size`` (rows per page) and ``_next`` (an opaque token taken
   from the previous response's ``next``); ``_format=csv`` or a ``.csv`` suffix gives CSV,
@@ -34,6 +35,8 @@ from fastapi import Depends, Query, Request
 from pydantic import Field
 
 from asylumlens import analytics
+from asylumlens.analytics.dimensions import parse_filters
+from asylumlens.errors import QueryError
 from asylumlens.web.canonical import matching_route, route_parameters
 from asylumlens.web.errors import Suggestion, WebError, bad_params
 from asylumlens.web.queries import RatesQuery, Where
@@ -72,24 +75,14 @@ def parse_by(values: Sequence[str]) -> tuple[str, ...]:
 
 
 def parse_where(values: Sequence[str]) -> Where:
-    """``["nationality:CH", "nationality:ES", "custody:D"]`` -> a sorted, hashable filter."""
-    grouped: dict[str, list[str]] = {}
-    for raw in values:
-        if raw == "":
-            continue
-        dim, sep, code = raw.partition(":")
-        dim = dim.strip()
-        if not sep or not dim or code == "":
-            raise bad_params(
-                f"where={raw!r} is not DIMENSION:CODE (e.g. where=nationality:CH); "
-                f"dimensions: {_valid(DIMENSIONS)}"
-            )
-        if dim not in DIMENSIONS:
-            raise bad_params(f"unknown dimension {dim!r} in where; valid: {_valid(DIMENSIONS)}")
-        codes = grouped.setdefault(dim, [])
-        if code not in codes:
-            codes.append(code)
-    return tuple((dim, tuple(codes)) for dim, codes in sorted(grouped.items()))
+    """``["nationality:CH", "nationality=ES", "custody:D,R"]`` -> a sorted, hashable filter.
+
+    The library's one filter parser (:func:`asylumlens.analytics.dimensions.parse_filters`,
+    both spellings, comma lists, repeats); an empty ``where=`` (a form's "any") is ignored."""
+    try:
+        return parse_filters([v for v in values if v != ""], field="where")
+    except QueryError as exc:
+        raise bad_params(str(exc)) from None
 
 
 def check_period(name: str, value: str | None) -> str | None:
@@ -129,8 +122,9 @@ WhereQuery = Annotated[
     list[str],
     Query(
         description=(
-            "Filter, repeatable: DIMENSION:CODE, e.g. nationality:CH. Repeating a "
-            "dimension means any of its codes. Empty values are ignored."
+            "Filter, repeatable: DIMENSION:CODE (or DIMENSION=CODE), e.g. nationality:CH; "
+            "a comma list nationality:CH,ES or a repeated dimension means any of its codes. "
+            "Empty values are ignored."
         ),
     ),
 ]

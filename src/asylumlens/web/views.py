@@ -16,6 +16,7 @@ import numpy as np
 from asylumlens import analytics
 from asylumlens.analytics.intervals import wilson_interval
 from asylumlens.errors import QueryError
+from asylumlens.quality import table_quality
 from asylumlens.store import Release
 from asylumlens.web.catalog import Entity, find, label_column
 from asylumlens.web.errors import bad_params
@@ -444,27 +445,23 @@ QUALITY_COLUMNS: Final = (
 
 
 def release_quality(release: Release) -> View:
-    """Per-table counts from the manifest: lines read, loaded, repaired, quarantined, why."""
-    tables: Mapping[str, Any] = release.manifest.get("tables", {})
+    """Per-table counts (:func:`asylumlens.quality.table_quality`): lines read, loaded,
+    repaired, quarantined, why; tables by name."""
     rows: list[dict[str, Any]] = []
     reasons: dict[str, dict[str, int]] = {}
-    for stem in sorted(tables):
-        entry = tables[stem] or {}
-        why = {str(k): int(v) for k, v in (entry.get("reasons") or {}).items()}
-        reasons[stem] = why
+    for t in sorted(table_quality(release), key=lambda t: t.table):
+        reasons[t.table] = dict(t.reasons)
         rows.append(
             {
-                "table": stem,
-                "lines": entry.get("lines"),
-                "loaded": entry.get("loaded"),
-                "repaired": entry.get("repaired"),
-                "quarantined": entry.get("quarantined"),
-                "reasons": "; ".join(f"{k}: {v}" for k, v in sorted(why.items())),
-                "repairs": "; ".join(
-                    f"{k}: {v}" for k, v in sorted((entry.get("repairs") or {}).items())
-                ),
-                "count_txt": entry.get("count_txt"),
-                "count_matches": entry.get("count_matches"),
+                "table": t.table,
+                "lines": t.lines,
+                "loaded": t.loaded,
+                "repaired": t.repaired,
+                "quarantined": t.quarantined,
+                "reasons": "; ".join(f"{k}: {v}" for k, v in sorted(t.reasons.items())),
+                "repairs": "; ".join(f"{k}: {v}" for k, v in sorted(t.repairs.items())),
+                "count_txt": t.count_txt,
+                "count_matches": t.count_matches,
             }
         )
     totals = {
