@@ -213,7 +213,9 @@ DEFINITIONS: Final[dict[str, Definition]] = {
                 "transfer, reserved, ...); all case types and completions; counts cases"
             ),
             plain_name="TRAC's case-outcome rate",
-            formula="grants ÷ every completed case with an asylum application, whatever the outcome",
+            formula=(
+                "grants ÷ every completed case with an asylum application, whatever the outcome"
+            ),
             unit="case",
             unit_reason=(
                 "TRAC report 672 counts 'completed cases with an asylum application' "
