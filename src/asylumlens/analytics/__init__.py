@@ -11,6 +11,10 @@ Public API (each returns a pandas DataFrame whose ``attrs`` name the release, th
     default_comparison(definition=DEFAULT_DEFINITION, store=None, release=None)
     judges(court=..., nationality=None, definition=DEFAULT_DEFINITION, since=None,
            until=None, ..., unit=None)
+    check_claim(claim=None, *, rate=None, period=None, baseline_rate=None,
+                baseline=None, where=None, tolerance=None, store=None, release=None)
+    parse_claim(text)      # "plummeted to 10 percent in 2025, from the 28 percent ..."
+    parse_period(text)     # FY2025, FY2010-FY2024, 2025 / CY2025, 2025-01-01..2025-09-30
 
 ``DEFAULT_DEFINITION`` ("eoir") is the one default definition of every function, CLI
 command, page and API route. ``compare``'s default period is the latest fiscal year
@@ -31,6 +35,7 @@ refused (``asylumlens.analytics.code_match``); ``df.attrs["where"]`` holds the c
 
 from __future__ import annotations
 
+from asylumlens.analytics.claims import Claim, check_claim, parse_claim
 from asylumlens.analytics.codes import codes, find_codes
 from asylumlens.analytics.compare import compare, default_comparison
 from asylumlens.analytics.decisions import build_decisions
@@ -44,6 +49,7 @@ from asylumlens.analytics.definitions import (
 )
 from asylumlens.analytics.dimensions import DIMENSIONS, Dimension
 from asylumlens.analytics.disparity import judges
+from asylumlens.analytics.periods import Period, parse_period
 from asylumlens.analytics.rates import default_min_decisions, rates
 
 __all__ = [
@@ -51,9 +57,12 @@ __all__ = [
     "DEFINITIONS",
     "DIMENSIONS",
     "UNITS",
+    "Claim",
     "Definition",
     "Dimension",
+    "Period",
     "build_decisions",
+    "check_claim",
     "codes",
     "compare",
     "default_comparison",
@@ -62,5 +71,7 @@ __all__ = [
     "find_codes",
     "get_definition",
     "judges",
+    "parse_claim",
+    "parse_period",
     "rates",
 ]
