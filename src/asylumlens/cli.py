@@ -919,7 +919,11 @@ def claim(
     """
     from asylumlens.analytics import check_claim
     from asylumlens.analytics.dimensions import parse_where_strings
+    from asylumlens.errors import QueryError
+    from asylumlens.output import Format
 
+    if fmt not in {f.value for f in Format}:  # before any work, as the other commands fail
+        raise QueryError(f"unknown format {fmt!r}; valid: table, json, csv, ndjson")
     filters = parse_where_strings(where or [])
     df = check_claim(
         sentence,
