@@ -35,6 +35,7 @@ demo: install
 	$(PY) -m asylumlens synth $(DEMO_DIR)/release --cases $(DEMO_CASES) --seed 2026 --date $(DEMO_DATE)
 	$(PY) -m asylumlens ingest "$(DEMO_RELEASE)" --store $(STORE)
 	$(PY) -m asylumlens compare --store $(STORE)
+	$(PY) -m asylumlens claim "the asylum approval rate plummeted to 10 percent in 2025, from the 28 percent average recorded between 2010 and 2024" --store $(STORE)
 	@echo "Dashboard: http://127.0.0.1:$(DEMO_PORT)/  (Ctrl-C to stop)"
 	$(PY) -m asylumlens serve --store $(STORE) --host 127.0.0.1 --port $(DEMO_PORT)
 

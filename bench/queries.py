@@ -4,11 +4,13 @@ Usage::
 
     python bench/queries.py --store DIR [--release ID] [--repeat 20] [--results bench/RESULTS.md]
 
-Three queries, each timed two ways after one warm-up run:
+Four queries, the first three timed two ways after one warm-up run:
 
 * ``judges x FY``: grant rates (``trac``) by judge and fiscal year over all years, counting
   applications, and counting cases (trac's own unit: each case's latest decision);
 * ``compare``: FY2025 against FY2010-FY2024 (``eoir``: scope, initial completions);
+* ``claim``: the seed sentence's whole sweep (``check_claim``: every definition x unit x
+  fiscal/calendar year x grant set, one query per family), API only (no raw twin);
 
 (a) through the public API (``asylumlens.rates`` / ``asylumlens.compare``: Ibis over
 ``decisions.parquet``), and (b) by a hand-written DuckDB query straight over the raw
@@ -33,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from asylumlens.analytics import compare, rates
+from asylumlens.analytics import check_claim, compare, rates
 from asylumlens.store import Store
 
 GRANTS = "('G','F','C','I','P')"
@@ -110,6 +112,13 @@ WHERE a.appl_code = 'ASYL' AND p.comp_date BETWEEN ? AND ?
   AND a.appl_dec IN ('G','F','C','I','P','D','A','L','M','O','W')
 GROUP BY ALL
 """
+
+
+CLAIM = (
+    "the asylum approval rate plummeted to 10 percent in 2025, from the 28 percent average "
+    "recorded between 2010 and 2024"
+)
+"""The seed sentence of issue 13; target: the whole sweep under 2 s warm at full scale."""
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
@@ -194,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         args.repeat,
     )
     raw_cmp, raw_fy = timed(lambda: con.execute(RAW_EOIR_BY_FY, window).fetchall(), args.repeat)
+    api_claim, claim_df = timed(
+        lambda: check_claim(CLAIM, store=args.store, release=release.id), args.repeat
+    )
 
     same_judges = (int(df["grants"].sum()), int((df["grants"] + df["denials"]).sum())) == (
         sum(r[2] for r in raw),
@@ -246,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
                 same_cases,
             ),
             row(f"compare eoir {args.period} vs {args.baseline}", api_cmp, raw_cmp, same_cmp),
+            f"| claim sweep, seed sentence ({len(claim_df)} readings, "
+            f"{claim_df.attrs['queries']} queries) | {np.percentile(api_claim, 50):.1f} | "
+            f"{np.percentile(api_claim, 95):.1f} | - | - | - |",
             "",
             f"API = `asylumlens.rates`/`compare` over decisions.parquet (Ibis → DuckDB, plus "
             f"rates/intervals in numpy); raw = one hand-written DuckDB query over the raw "

@@ -157,6 +157,15 @@ def oracle_rates(
         ),
         "trac": (("D", "L"), (), (), None, False, False, "excluded"),
         "trac_other_relief": (("D",), ("L",), (), None, False, True, "excluded"),
+        "trac_case_outcome": (
+            ("D",),
+            (),
+            ("L", "A", "W", "M", "O", "S", "R", "T"),
+            None,
+            False,
+            False,
+            "others",
+        ),
     }[definition]
     denials, relief_codes, others, case_types, initial_only, relief, dropped_to = spec
     defaults = ("G", "F", "C", "I", "P")

@@ -920,6 +920,125 @@ def _diff_sections(report: Any, *, as_table: bool) -> dict[str, tuple[str, list[
     }
 
 
+@app.command()
+def claim(
+    sentence: Annotated[
+        str | None,
+        typer.Argument(
+            help='The claim as one sentence, e.g. "fell to 10% in 2025 from a 28% average '
+            'between 2010 and 2024". Or give --rate and --period.'
+        ),
+    ] = None,
+    rate: Annotated[
+        str | None, typer.Option("--rate", help="The claimed rate in percent, e.g. 10.")
+    ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            help="FY2025, 2025 (fiscal or calendar), CY2025, or 2025-01-01..2025-09-30.",
+        ),
+    ] = None,
+    baseline_rate: Annotated[
+        str | None,
+        typer.Option("--baseline-rate", help="The claimed baseline rate in percent, e.g. 28."),
+    ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option("--baseline", help="The baseline span, e.g. 2010-2024 or FY2010-FY2024."),
+    ] = None,
+    where: WhereOption = None,
+    tolerance: Annotated[
+        float | None,
+        typer.Option(
+            "--tolerance",
+            help="Percentage points. Default: the claim's rounding (0.5 for whole percents).",
+        ),
+    ] = None,
+    fmt: FormatOption = Format.table,
+    store: StoreOption = None,
+    release: ReleaseOption = None,
+) -> None:
+    """Which reading of the data reproduces a published figure? Sweeps definition, unit,
+    fiscal/calendar year (and to date), pooled or mean baseline and grant set, and ranks
+    every reading by its distance from the claim (docs/claims.md).
+
+    Example: asylumlens claim "plummeted to 10 percent in 2025, from the 28 percent
+    average recorded between 2010 and 2024"
+    """
+    from asylumlens.analytics import check_claim
+    from asylumlens.analytics.dimensions import parse_where_strings
+
+    filters = parse_where_strings(where or [])
+    df = check_claim(
+        sentence,
+        rate=rate,
+        period=period,
+        baseline_rate=baseline_rate,
+        baseline=baseline,
+        where=filters or None,
+        tolerance=tolerance,
+        store=store,
+        release=release,
+    )
+    label = "SYNTHETIC: " if df.attrs.get("synthetic") else ""
+    understood = f"{label}understood: {df.attrs['understood']}"
+    if fmt is Format.table:
+        typer.echo(understood)
+    else:
+        err_console.print(understood, highlight=False, soft_wrap=True)
+    shown = df if fmt is not Format.table else _claim_table(df)
+    notes = [df.attrs["verdict"]]
+    if fmt is Format.table:
+        notes.append("* partial year (runs past the last complete day); ! a year under 25")
+    _analytics_output(shown, fmt, "Readings of the claim, closest first", notes)
+
+
+def _claim_table(df: Any) -> Any:
+    """The readings in a terminal's width: one text cell per reading, period and baseline
+    (machine formats keep every column)."""
+    import pandas as pd
+
+    def figure(row: Any, role: str) -> str:
+        rate = row.get(f"{role}_rate")
+        if rate is None or pd.isna(rate):
+            return "-"
+        grants = row.get(f"{role}_grants")
+        counts = (
+            f"{grants}/{row[f'{role}_decisions']}"
+            if grants is not None
+            else (f"{row[f'{role}_decisions']} dec.")
+        )
+        flags = "".join(
+            mark
+            for mark, col in (("*", f"{role}_partial"), ("!", f"{role}_below_threshold"))
+            if row.get(col)
+        )
+        return f"{rate * 100:.1f}% ({counts}){flags}"
+
+    rows = []
+    for _, row in df.iterrows():
+        reading = f"{row['definition']}, {row['unit']}, {row['year_basis']}, {row['grant_set']}"
+        if isinstance(row.get("aggregation"), str):
+            reading += f", {row['aggregation']}"
+        rows.append(
+            {
+                "reading": reading,
+                "period": f"{row['period_label']}: {figure(row, 'period')}",
+                "baseline": (
+                    f"{row['baseline_label']}: {figure(row, 'baseline')}"
+                    if "baseline_label" in row
+                    else "-"
+                ),
+                "off_by": f"{row['distance_points']:.1f} pt",
+                "matches": "yes" if row["matches"] else "no",
+            }
+        )
+    table = pd.DataFrame(rows)
+    table.attrs.update(df.attrs)
+    return table
+
+
 def main() -> None:
     """Console-script entry point and the CLI's one error boundary.
 

@@ -13,6 +13,10 @@ CLI and the web layer, and options can be added or reordered without breaking ca
     default_comparison(definition=DEFAULT_DEFINITION, *, store=None, release=None, ...)
     judges(court, *, nationality=None, definition=DEFAULT_DEFINITION, since=None,
            until=None, ..., unit=None)
+    check_claim(claim=None, *, rate=None, period=None, baseline_rate=None,
+                baseline=None, where=None, tolerance=None, store=None, release=None)
+    parse_claim(text)      # "plummeted to 10 percent in 2025, from the 28 percent ..."
+    parse_period(text)     # FY2025, FY2010-FY2024, 2025 / CY2025, 2025-01-01..2025-09-30
 
 ``DEFAULT_DEFINITION`` ("eoir") is the one default definition of every function, CLI
 command, page and API route. ``compare``'s default period is the latest fiscal year
@@ -37,6 +41,7 @@ refused (``asylumlens.analytics.code_match``); ``df.attrs["where"]`` holds the c
 
 from __future__ import annotations
 
+from asylumlens.analytics.claims import Claim, check_claim, parse_claim
 from asylumlens.analytics.codes import codes, find_codes
 from asylumlens.analytics.compare import compare, default_comparison
 from asylumlens.analytics.decisions import build_decisions
@@ -50,6 +55,7 @@ from asylumlens.analytics.definitions import (
 )
 from asylumlens.analytics.dimensions import DIMENSIONS, Dimension
 from asylumlens.analytics.disparity import judges
+from asylumlens.analytics.periods import Period, parse_period
 from asylumlens.analytics.rates import default_min_decisions, rates
 from asylumlens.analytics.source import Engine, default_engine
 
@@ -58,10 +64,13 @@ __all__ = [
     "DEFINITIONS",
     "DIMENSIONS",
     "UNITS",
+    "Claim",
     "Definition",
     "Dimension",
     "Engine",
+    "Period",
     "build_decisions",
+    "check_claim",
     "codes",
     "compare",
     "default_comparison",
@@ -71,5 +80,7 @@ __all__ = [
     "find_codes",
     "get_definition",
     "judges",
+    "parse_claim",
+    "parse_period",
     "rates",
 ]

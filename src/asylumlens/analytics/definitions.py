@@ -115,6 +115,12 @@ class Definition:
 _EOIR_OTHERS: Final = ("A", "L", "M", "O", "W")
 _EOIR_CASE_TYPES: Final = ("RMV", "DEP", "EXC", "AOC")
 
+_CASE_OUTCOME_OTHERS: Final = tuple(
+    c for c in APPLICATION_DECISIONS if c not in (*DEFAULT_GRANT_CODES, "D")
+)
+"""Every other listed APPL_DEC code: the case-outcome view's denominator is every decided
+asylum case, so nothing a judge recorded on the application is left out."""
+
 _EOIR_UNIT_REASON: Final = (
     "EOIR's tables count 'asylum decisions on affirmative and defensive applications' "
     "(footnote 2): decisions on applications; with initial completions only, a case has "
@@ -197,6 +203,25 @@ DEFINITIONS: Final[dict[str, Definition]] = {
             other_relief_codes=("L",),
             other_relief=True,
             dropped_grants="excluded",
+        ),
+        Definition(
+            name="trac_case_outcome",
+            title="TRAC case-outcome view (grants over all completed asylum cases)",
+            summary=(
+                "grants / every completed case with a decided asylum application, whatever "
+                "its decision (denials, CAT grants, abandonment, withdrawal, closure, "
+                "transfer, reserved, ...); all case types and completions; counts cases"
+            ),
+            plain_name="TRAC's case-outcome rate",
+            formula=(
+                "grants ÷ every completed case with an asylum application, whatever the outcome"
+            ),
+            unit="case",
+            unit_reason=(
+                "TRAC report 672 counts 'completed cases with an asylum application' "
+                "(967,552 for FY2001-FY2021, 26% granted): cases, whatever their outcome"
+            ),
+            other_codes=_CASE_OUTCOME_OTHERS,
         ),
     )
 }

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Final
+from typing import Final, Literal
 
 from asylumlens.errors import QueryError
 
@@ -156,3 +156,136 @@ def headline_periods(
             "default baseline; give period and baseline"
         )
     return f"FY{period}", f"FY{first}-FY{period - 1}"
+
+
+# ---------------------------------------------------------------------------------------
+# Periods of any basis: fiscal years, calendar years, or a span of dates.
+
+PeriodBasis = Literal["fiscal", "calendar", "dates"]
+PERIOD_SHAPES: Final = (
+    "FY2025, FY2010-FY2024, 2025 or CY2025 (calendar), CY2010-CY2024 (or 2010-2024), "
+    "2025-01-01..2025-09-30"
+)
+"""The accepted shapes, quoted in every refusal."""
+
+_YEAR: Final = re.compile(r"^(FY|CY)?([0-9]{4})$", re.IGNORECASE | re.ASCII)
+_YEAR_SPAN: Final = re.compile(
+    r"^(FY|CY)?([0-9]{4})\s*(?:-|–|\.\.|:)\s*(FY|CY)?([0-9]{4})$", re.IGNORECASE | re.ASCII
+)
+_DATE_SPAN: Final = re.compile(
+    r"^([0-9]{4}-[0-9]{2}-[0-9]{2})\s*(?:\.\.|–|/)\s*([0-9]{4}-[0-9]{2}-[0-9]{2})$", re.ASCII
+)
+
+
+def calendar_year_start(year: int) -> date:
+    return date(year, 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A period a rate is taken over: whole fiscal years, whole calendar years, or dates.
+
+    ``stated`` says whether the text named the year basis (``FY2025``, ``CY2025``) or left
+    it to the reader (``2025``, read as calendar here; the claim check reads it both ways).
+    """
+
+    basis: PeriodBasis
+    start: date
+    end: date
+    first: int | None = None
+    last: int | None = None
+    stated: bool = True
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """The fiscal or calendar years covered (none for a span of dates)."""
+        if self.first is None or self.last is None:
+            return ()
+        return tuple(range(self.first, self.last + 1))
+
+    @property
+    def year_column(self) -> str | None:
+        """The breakdown dimension of this basis (``fiscal_year``, ``calendar_year``)."""
+        return {"fiscal": "fiscal_year", "calendar": "calendar_year"}.get(self.basis)
+
+    @property
+    def label(self) -> str:
+        if self.basis == "dates":
+            return f"{self.start.isoformat()}..{self.end.isoformat()}"
+        prefix = "FY" if self.basis == "fiscal" else "CY"
+        if self.first == self.last:
+            return f"{prefix}{self.first}"
+        return f"{prefix}{self.first}–{prefix}{self.last}"
+
+    def is_partial(self, last_complete_day: date | None) -> bool:
+        """Whether the period ends after the release's last complete day (its counts will
+        still grow); always True for a release that covers no day."""
+        return last_complete_day is None or self.end > last_complete_day
+
+    def as_basis(self, basis: Literal["fiscal", "calendar"]) -> Period:
+        """The same years read on another basis (``2025`` as FY2025 or CY2025)."""
+        if self.first is None or self.last is None:
+            raise QueryError(f"period {self.label} is a span of dates, not years")
+        return years_period(basis, self.first, self.last, stated=self.stated)
+
+    def to_date(self, last_complete_day: date) -> Period:
+        """The period cut at the release's last complete day ("to date")."""
+        return Period(
+            self.basis,
+            self.start,
+            min(self.end, last_complete_day),
+            self.first,
+            self.last,
+            self.stated,
+        )
+
+    def fiscal_years(self) -> FiscalYears:
+        """This period as :class:`FiscalYears` (what ``compare`` takes)."""
+        if self.basis != "fiscal" or self.first is None or self.last is None:
+            raise QueryError(f"period {self.label} is not a run of fiscal years")
+        return FiscalYears(self.first, self.last)
+
+
+def years_period(
+    basis: Literal["fiscal", "calendar"], first: int, last: int, *, stated: bool = True
+) -> Period:
+    if basis == "fiscal":
+        return Period(basis, fiscal_year_start(first), fiscal_year_end(last), first, last, stated)
+    return Period(basis, calendar_year_start(first), calendar_year_end(last), first, last, stated)
+
+
+def _basis_of(prefix: str | None) -> Literal["fiscal", "calendar"]:
+    return "fiscal" if prefix and prefix.upper() == "FY" else "calendar"
+
+
+def parse_period(text: str | Period, *, name: str = "period") -> Period:
+    """``FY2025``, ``FY2010-FY2024``, ``2025`` / ``CY2025`` (calendar), ``CY2010-CY2024``
+    (or ``2010-2024``), or ``2025-01-01..2025-09-30``; a one-line QueryError otherwise.
+
+    A range mixing FY and CY is refused (they are different periods), as is one that runs
+    backwards.
+    """
+    if isinstance(text, Period):
+        return text
+    value = str(text).strip()
+    if m := _YEAR.match(value):
+        year = check_year(int(m.group(2)), text, name)
+        return years_period(_basis_of(m.group(1)), year, year, stated=m.group(1) is not None)
+    if m := _YEAR_SPAN.match(value):
+        first_prefix, last_prefix = m.group(1), m.group(3)
+        if first_prefix and last_prefix and first_prefix.upper() != last_prefix.upper():
+            raise QueryError(f"{name}={text!r} mixes fiscal and calendar years; use one")
+        prefix = first_prefix or last_prefix
+        first = check_year(int(m.group(2)), text, name)
+        last = check_year(int(m.group(4)), text, name)
+        if first > last:
+            raise QueryError(f"{name}={text!r} runs backwards")
+        return years_period(_basis_of(prefix), first, last, stated=prefix is not None)
+    if m := _DATE_SPAN.match(value):
+        start = parse_bound(m.group(1), end=False, name=name)
+        end = parse_bound(m.group(2), end=True, name=name)
+        assert start is not None and end is not None  # both matched the ISO shape
+        if start > end:
+            raise QueryError(f"{name}={text!r} runs backwards")
+        return Period("dates", start, end)
+    raise QueryError(f"{name}={text!r} is not a period; accepted: {PERIOD_SHAPES}")
