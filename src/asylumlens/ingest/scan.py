@@ -102,7 +102,9 @@ def _plain_year(buf: Any, s: int, e: int) -> bool:  # pragma: no cover - compile
 
 
 @njit(nogil=True, cache=True, boundscheck=False, inline="always")
-def _form_ok(buf: Any, s: int, e: int, kind: int) -> bool:  # pragma: no cover - compiled
+def _form_ok(  # noqa: C901 - Numba-inlined per-field check, one branch per kind
+    buf: Any, s: int, e: int, kind: int
+) -> bool:  # pragma: no cover - compiled
     n = e - s
     if n == 0 or kind == _TEXT:
         return True
@@ -142,7 +144,7 @@ def _form_ok(buf: Any, s: int, e: int, kind: int) -> bool:  # pragma: no cover -
 
 
 @njit(nogil=True, cache=True, boundscheck=False)
-def _scan(
+def _scan(  # noqa: C901, PLR0915 - the Numba byte-loop kernel: one pass, a call per byte would cost
     buf: Any,
     pos: int,
     classes: Any,

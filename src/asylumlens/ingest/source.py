@@ -293,6 +293,25 @@ def _check_places(path: Path, tables: dict[str, _Entry]) -> None:
         )
 
 
+def _sort_entries(
+    entries: list[_Entry], ignored: list[dict[str, str]]
+) -> tuple[dict[str, list[_Entry]], dict[str, list[_Entry]]]:
+    """Entries by table stem and by note file (Count.txt, the SYNTHETIC marker); anything
+    else is added to ``ignored`` as no table of the layout."""
+    tables: dict[str, list[_Entry]] = {}
+    notes: dict[str, list[_Entry]] = {}
+    for entry in entries:
+        base = entry.parts[-1] if entry.parts else ""
+        stem = _table_stem(base)
+        if stem is not None:
+            tables.setdefault(stem, []).append(entry)
+        elif base.lower() in (COUNT_FILE.lower(), SYNTHETIC_MARKER.lower()):
+            notes.setdefault(base.lower(), []).append(entry)
+        else:
+            ignored.append({"path": entry.name, "reason": NOT_A_TABLE})
+    return tables, notes
+
+
 def open_release(path: Path) -> ReleaseSource:
     """Locate the tables of the release at ``path`` (a zip, or a folder at any depth)."""
     if not path.exists():
@@ -305,17 +324,7 @@ def open_release(path: Path) -> ReleaseSource:
         else:
             zf = zipfile.ZipFile(path)
             entries = _zip_entries(zf)
-        tables: dict[str, list[_Entry]] = {}
-        notes: dict[str, list[_Entry]] = {}
-        for entry in entries:
-            base = entry.parts[-1] if entry.parts else ""
-            stem = _table_stem(base)
-            if stem is not None:
-                tables.setdefault(stem, []).append(entry)
-            elif base.lower() in (COUNT_FILE.lower(), SYNTHETIC_MARKER.lower()):
-                notes.setdefault(base.lower(), []).append(entry)
-            else:
-                ignored.append({"path": entry.name, "reason": NOT_A_TABLE})
+        tables, notes = _sort_entries(entries, ignored)
         found = _one_each(path, tables)
         note = _one_each(path, notes)
         missing = [stem for stem in CORE_TABLES if stem not in found]

@@ -23,18 +23,11 @@ from asylumlens.synth.columns import (
     day_number,
     int_text,
 )
-from asylumlens.synth.knobs import Knobs
+from asylumlens.synth.knobs import DEFAULT_KNOBS, DecisionKnobs, Knobs
 from asylumlens.synth.reference import ADMIN_LETTERS, MERITS_LETTERS, Reference
 
 Columns = dict[str, pa.Array]
 
-
-_ASYLUM_OTHER_CODES: Final = ("A", "W", "O", "M", "L", "S")
-_ASYLUM_OTHER_P: Final = (0.33, 0.36, 0.13, 0.06, 0.06, 0.06)
-_GRANT_CODES: Final = ("G", "F", "C", "I", "P")
-_GRANT_P: Final = (0.86, 0.05, 0.04, 0.03, 0.02)
-_OTHER_APPS: Final = ("42B", "245", "VD", "42A", "212h", "SUSP", "212c", "209c", "WAIV")
-_OTHER_APPS_P: Final = (0.34, 0.25, 0.20, 0.10, 0.03, 0.03, 0.02, 0.02, 0.01)
 
 # Outcome classes of a completed proceeding (index -> name); merits first, then admin.
 OUTCOMES: Final = (
@@ -97,12 +90,8 @@ CITIES: Final = (
     ("PORTLAND", "OR", "972"),
 )
 _HEARING_TIMES: Final = ("0830", "0900", "1000", "1100", "1300", "1330", "1400")
-APPEAL_TYPES: Final = ("Case Appeal", "Appeal of IJ MTR", "Bond Appeal", "Interlocutory Appeal")
-_APPEAL_TYPES_P: Final = (0.80, 0.08, 0.07, 0.05)
-_BIA_DECISIONS: Final = ("DIS", "SUS", "REM", "SAF", "OTH", "WDL", "DMO")
-_BIA_DECISIONS_P: Final = (0.55, 0.05, 0.12, 0.08, 0.05, 0.05, 0.10)
-_PRIORITIES: Final = ("N/A", "UC", "AWC/ATD", "RBC/D", "AWC/D", "CR")
-_PRIORITIES_P: Final = (0.93, 0.03, 0.02, 0.01, 0.005, 0.005)
+APPEAL_TYPES: Final = tuple(DEFAULT_KNOBS.appeals.type_shares)
+"""STRAPPEALTYPE values the default model writes (shares in ``knobs.appeals``)."""
 
 
 def _sigmoid(x: NDArray) -> NDArray:
@@ -164,12 +153,21 @@ def build_world(ref: Reference, seed: int, release_date: date, knobs: Knobs) -> 
         [p.share / profiled_share * (1 - knobs.other_nationality_share) for p in profiles.values()]
         + [knobs.other_nationality_share / len(others)] * len(others)
     )
+    wk = knobs.world
     nat_effect = np.array(
-        [p.grant_effect for p in profiles.values()] + list(rng.normal(0.3, 0.5, len(others)))
+        [p.grant_effect for p in profiles.values()]
+        + list(rng.normal(*wk.other_nationality_effect, len(others)))
     )
-    nat_asylum = 0.85 * np.array([p.asylum_rate for p in profiles.values()] + [0.5] * len(others))
+    nat_asylum = wk.asylum_rate_factor * np.array(
+        [p.asylum_rate for p in profiles.values()]
+        + [wk.other_nationality_asylum_rate] * len(others)
+    )
+    other_langs = wk.other_nationality_languages
     languages = tuple(
-        sorted({lang for p in profiles.values() for lang, _ in p.languages} | {"ENG", "SP"})
+        sorted(
+            {lang for p in profiles.values() for lang, _ in p.languages}
+            | {lang for lang, _ in other_langs}
+        )
     )
     lang_index = {lang: i for i, lang in enumerate(languages)}
     nat_lang = tuple(
@@ -179,14 +177,18 @@ def build_world(ref: Reference, seed: int, release_date: date, knobs: Knobs) -> 
         )
         for p in profiles.values()
     ) + tuple(
-        (np.array([lang_index["ENG"], lang_index["SP"]]), np.array([0.7, 0.3])) for _ in others
+        (
+            np.array([lang_index[lang] for lang, _ in other_langs]),
+            np.array([w for _, w in other_langs]),
+        )
+        for _ in others
     )
 
     courts = tuple(c for c in ref.courts if c in ref.hearing_locations)
-    sizes = rng.lognormal(0.0, 0.9, len(courts))
-    for big in ("NYC", "LOS", "MIA", "HOU", "SFR", "CHI", "ATL", "DAL", "NEW", "ARL", "BOS"):
+    sizes = rng.lognormal(0.0, wk.court_size_sd, len(courts))
+    for big in wk.big_courts:
         if big in courts:
-            sizes[courts.index(big)] *= 4.0
+            sizes[courts.index(big)] *= wk.big_court_factor
     court_p = sizes / sizes.sum()
     court_effect = rng.normal(0.0, knobs.court_effect_sd, len(courts))
     for code, offset in knobs.court_offsets.items():
@@ -194,9 +196,13 @@ def build_world(ref: Reference, seed: int, release_date: date, knobs: Knobs) -> 
             court_effect[courts.index(code)] = offset
 
     judges = ref.real_judges
-    # Every court gets at least two judges; the rest go to courts by size.
+    # Every court gets at least a few judges; the rest go to courts by size.
+    least = wk.judges_per_court_min
     judge_court = np.concatenate(
-        [np.repeat(np.arange(len(courts)), 2), _pick(rng, court_p, len(judges) - 2 * len(courts))]
+        [
+            np.repeat(np.arange(len(courts)), least),
+            _pick(rng, court_p, len(judges) - least * len(courts)),
+        ]
     )
     judge_court = rng.permutation(judge_court)[: len(judges)]
     order = np.argsort(judge_court, kind="stable")
@@ -270,13 +276,94 @@ class Chunk:
     rows: dict[str, int]
 
 
-def generate_chunk(
+@dataclass(frozen=True)
+class _Cases:
+    """Per-case draws every table depends on (one entry per case, in case order)."""
+
+    case_id: NDArray
+    nat: NDArray
+    lang: NDArray
+    custody: NDArray  # 0 D, 1 R, 2 N
+    case_type: NDArray
+    court: NDArray
+    fy: NDArray  # fiscal year of receipt
+    osc: NDArray  # day of the charging document
+    seeker: NDArray  # applies for asylum
+    represented: NDArray
+    affirmative: NDArray
+
+
+@dataclass(frozen=True)
+class _Timeline:
+    """The proceedings of every case (one entry per proceeding, grouped by case)."""
+
+    pc_case: NDArray  # case index of each proceeding
+    seq: NDArray  # position within its case
+    last: NDArray  # is the case's last proceeding
+    start: NDArray
+    end: NDArray
+    completed: NDArray
+    prev_kind: NDArray  # how a non-last proceeding ended: 0 venue change, 1 transfer, 2 reopened
+    court: NDArray
+    judge: NDArray
+    no_judge: NDArray
+
+    @property
+    def final(self) -> NDArray:
+        """Index of each case's last proceeding, in case order."""
+        out: NDArray = np.flatnonzero(self.last)
+        return out
+
+
+@dataclass(frozen=True)
+class _Decisions:
+    """The decisions on each case's final proceeding (one entry per case)."""
+
+    granted: NDArray
+    denied: NDArray
+    u_other: NDArray  # asylum decided 'other'
+    asyl_dec: NDArray  # APPL_DEC of the asylum application
+    asyw_granted: NDArray
+    wcat_granted: NDArray
+    other_app: NDArray
+    other_app_code: NDArray
+    other_app_dec: NDArray
+    outcome: NDArray  # index into OUTCOMES
+    absentia: NDArray
+
+
+@dataclass(frozen=True)
+class _Proceedings:
+    """B_TblProceeding's columns and the values later tables reuse."""
+
+    columns: Columns
+    proc_id: NDArray
+    hearing: NDArray
+    no_hearing: NDArray
+    detained_day: NDArray  # per case
+    released_day: NDArray  # per case
+
+
+@dataclass(frozen=True)
+class _Appeals:
+    """tblAppeal's columns and the values the representatives table reuses."""
+
+    columns: Columns
+    ap_case: NDArray
+    ap_id: NDArray
+    filed: NDArray
+
+
+_CUSTODY_CODES: Final = ("D", "R", "N")
+
+
+def _draw_cases(
     world: World, knobs: Knobs, rng: np.random.Generator, ids: IdCursor, n: int
-) -> Chunk:
-    """Generate ``n`` cases and everything hanging off them; advances ``ids``."""
+) -> _Cases:
+    """Who each case is: keys, nationality, language, custody, type, court, receipt date,
+    whether the respondent seeks asylum and has a lawyer."""
     rel = world.release_day
-    # ---- cases -------------------------------------------------------------------------
-    case_id = _ids(rng, ids.case, n, 0.15)
+    case_id = _ids(rng, ids.case, n, knobs.key_gaps.case)
     ids.case = int(case_id[-1]) + 1
     nat = _pick(rng, world.nat_p, n)
     lang = np.zeros(n, dtype=np.int32)
@@ -294,34 +381,48 @@ def generate_chunk(
     fy_start = np.array([fy_first[y] for y in fys])[np.searchsorted(fys, fy)]
     osc = np.minimum(fy_start + rng.integers(0, 365, n), rel - 3)
     seeker = rng.random(n) < world.nat_asylum[nat]
-    seeker |= ct_code == "AOC"
-    seeker &= ~np.isin(ct_code, ("CFR", "RFR", "CDR", "REC", "CSR", "NAC"))
+    seeker |= np.isin(ct_code, knobs.timeline.always_seeking_case_types)
+    seeker &= ~np.isin(ct_code, knobs.timeline.never_seeking_case_types)
     rep_p = np.where(seeker, knobs.represented_rate[0], knobs.represented_rate[1])
     rep_p = np.where(custody == 0, rep_p * knobs.detained_representation_factor, rep_p)
     represented = rng.random(n) < rep_p
     affirmative = seeker & (rng.random(n) < knobs.affirmative_rate)
+    return _Cases(
+        case_id, nat, lang, custody, case_type, court, fy, osc, seeker, represented, affirmative
+    )
 
-    # ---- proceedings: timeline -----------------------------------------------------------
-    k = _pick(rng, knobs.proceedings_per_case, n) + 1
+
+def _draw_timeline(
+    world: World, knobs: Knobs, rng: np.random.Generator, cases: _Cases
+) -> _Timeline:
+    """Each case's proceedings: how many, when each starts and ends, where, before whom.
+
+    Earlier proceedings end in a venue change, a transfer or a decision later reopened;
+    a case keeps its court until a move.
+    """
+    tk, rel = knobs.timeline, world.release_day
+    k = _pick(rng, knobs.proceedings_per_case, len(cases.case_id)) + 1
     pc_case, seq = _group_index(k)
     m = len(pc_case)
     last = seq == k[pc_case] - 1
-    mean_last = np.where(seeker[pc_case], 1700.0, 800.0) * np.where(
-        custody[pc_case] == 0, 0.25, 1.0
+    mean_last = np.where(cases.seeker[pc_case], *tk.final_mean_days) * np.where(
+        cases.custody[pc_case] == 0, tk.detained_duration_factor, 1.0
     )
-    dur = np.where(last, rng.exponential(mean_last), rng.exponential(150.0, m)) + 20
-    gap = rng.integers(1, 40, m)
+    dur = (
+        np.where(last, rng.exponential(mean_last), rng.exponential(tk.earlier_mean_days, m))
+        + tk.min_days
+    )
+    gap = rng.integers(*tk.gap_days, m)
     step = dur.astype(np.int64) + gap
     cum = np.cumsum(step)
     first_of_case = np.concatenate([[0], np.cumsum(k)[:-1]])
     before = cum - step - (cum - step)[first_of_case][pc_case]
-    start = np.minimum(osc[pc_case] + rng.integers(3, 60, m) + before, rel - 2)
+    start = np.minimum(cases.osc[pc_case] + rng.integers(*tk.first_start_days, m) + before, rel - 2)
     end_raw = start + dur.astype(np.int64)
     completed = ~last | (end_raw < rel)
     end = np.minimum(end_raw, rel - 1)
-    # earlier proceedings end in venue change / transfer / a decision later reopened
-    prev_kind = _pick(rng, (0.55, 0.35, 0.10), m)  # for non-last: 0 C, 1 T, 2 reopened
-    p_court = court[pc_case].copy()
+    prev_kind = _pick(rng, tk.earlier_end_shares, m)  # for non-last: 0 C, 1 T, 2 reopened
+    p_court = cases.court[pc_case].copy()
     moved = (seq > 0) & (prev_kind[np.maximum(np.arange(m) - 1, 0)] < 2)
     new_court = _pick(rng, world.court_p, m)
     new_court = np.where(new_court == p_court, (new_court + 1) % len(world.courts), new_court)
@@ -330,44 +431,79 @@ def generate_chunk(
     for s in range(1, int(k.max())):
         here = (seq == s) & (court_seq < 0)
         court_seq[here] = court_seq[np.flatnonzero(here) - 1] if here.any() else court_seq[here]
-    court_seq = np.where(court_seq < 0, p_court, court_seq)
-    p_court = court_seq
+    p_court = np.where(court_seq < 0, p_court, court_seq)
     judge_slot = (rng.random(m) * world.court_judge_count[p_court]).astype(np.int64)
     judge = world.judge_order[world.court_judge_start[p_court] + judge_slot]
-    no_judge = rng.random(m) < 0.009
+    no_judge = rng.random(m) < tk.no_judge_rate
+    return _Timeline(pc_case, seq, last, start, end, completed, prev_kind, p_court, judge, no_judge)
 
-    # ---- decisions on the final proceeding ------------------------------------------------
-    final = np.flatnonzero(last)  # one per case, in case order
-    f_done = completed[final]
-    f_fy = fiscal_year(end[final])
+
+def _draw_decisions(
+    world: World, knobs: Knobs, rng: np.random.Generator, cases: _Cases, tl: _Timeline
+) -> _Decisions:
+    """The asylum, withholding and other decisions on each final proceeding (the grant
+    model of :mod:`.knobs`), then the completion outcome they lead to."""
+    dk, n = knobs.decisions, len(cases.case_id)
+    final = tl.final
+    f_fy = fiscal_year(tl.end[final])
     fy_eff = np.array([knobs.fy_effect.get(int(y), 0.0) for y in range(1990, 2031)])
     logit = (
         knobs.intercept
         + fy_eff[np.clip(f_fy - 1990, 0, 40)]
-        + world.nat_effect[nat]
-        + world.judge_effect[judge[final]]
-        + world.court_effect[p_court[final]]
-        + np.array(knobs.custody_effect)[custody]
-        + knobs.rep_effect * represented
-        + knobs.affirmative_effect * affirmative
+        + world.nat_effect[cases.nat]
+        + world.judge_effect[tl.judge[final]]
+        + world.court_effect[tl.court[final]]
+        + np.array(knobs.custody_effect)[cases.custody]
+        + knobs.rep_effect * cases.represented
+        + knobs.affirmative_effect * cases.affirmative
     )
-    p_oth = np.where(represented, knobs.p_other[0], knobs.p_other[1])
+    p_oth = np.where(cases.represented, knobs.p_other[0], knobs.p_other[1])
     u_other = rng.random(n) < p_oth
     granted = ~u_other & (rng.random(n) < _sigmoid(logit))
     denied = ~u_other & ~granted
     asyl_dec = np.full(n, "", dtype="<U1")
-    asyl_dec[granted] = np.array(_GRANT_CODES)[_pick(rng, _GRANT_P, int(granted.sum()))]
-    asyl_dec[denied] = "D"
-    asyl_dec[u_other] = np.array(_ASYLUM_OTHER_CODES)[
-        _pick(rng, _ASYLUM_OTHER_P, int(u_other.sum()))
+    asyl_dec[granted] = np.array(tuple(dk.grant_shares))[
+        _pick(rng, tuple(dk.grant_shares.values()), int(granted.sum()))
     ]
-    asyw_granted = denied & (rng.random(n) < 0.12)
-    wcat_granted = denied & ~asyw_granted & (rng.random(n) < 0.05)
-    other_app = rng.random(n) < np.where(seeker, 0.08, 0.25)
-    other_app_code = _pick(rng, _OTHER_APPS_P, n)
-    other_app_granted = other_app & (rng.random(n) < 0.4)
-    other_app_dec = np.where(other_app_granted, "G", np.where(rng.random(n) < 0.6, "D", "W"))
+    asyl_dec[denied] = "D"
+    asyl_dec[u_other] = np.array(tuple(dk.other_shares))[
+        _pick(rng, tuple(dk.other_shares.values()), int(u_other.sum()))
+    ]
+    asyw_granted = denied & (rng.random(n) < dk.withholding_ina_grant_rate)
+    wcat_granted = denied & ~asyw_granted & (rng.random(n) < dk.withholding_cat_grant_rate)
+    other_app = rng.random(n) < np.where(cases.seeker, *dk.other_application_rate)
+    other_app_code = _pick(rng, tuple(dk.other_application_shares.values()), n)
+    other_app_granted = other_app & (rng.random(n) < dk.other_application_grant_rate)
+    other_app_dec = np.where(
+        other_app_granted,
+        "G",
+        np.where(rng.random(n) < dk.other_application_denial_rate, "D", "W"),
+    )
+    outcome, absentia = _final_outcomes(
+        dk, rng, cases.seeker, granted, denied, u_other, asyl_dec, asyw_granted, wcat_granted,
+        other_app_granted,
+    )  # fmt: skip
+    return _Decisions(
+        granted, denied, u_other, asyl_dec, asyw_granted, wcat_granted, other_app,
+        other_app_code, other_app_dec, outcome, absentia,
+    )  # fmt: skip
 
+
+def _final_outcomes(
+    dk: DecisionKnobs,
+    rng: np.random.Generator,
+    seeker: NDArray,
+    granted: NDArray,
+    denied: NDArray,
+    u_other: NDArray,
+    asyl_dec: NDArray,
+    asyw_granted: NDArray,
+    wcat_granted: NDArray,
+    other_app_granted: NDArray,
+) -> tuple[NDArray, NDArray]:
+    """The completion outcome (index into :data:`OUTCOMES`) and in-absentia flag of each
+    case's final proceeding, from its application decisions."""
+    n = len(seeker)
     outcome = np.full(n, OUTCOME["remove"], dtype=np.int32)
     absentia = np.zeros(n, dtype=bool)
     r = rng.random(n)
@@ -376,59 +512,65 @@ def generate_chunk(
     outcome[seeker & asyw_granted] = OUTCOME["withholding_ina"]
     outcome[seeker & wcat_granted] = OUTCOME["withholding_cat"]
     den_plain = seeker & denied & ~asyw_granted & ~wcat_granted
-    outcome[den_plain & (r < 0.2)] = OUTCOME["voluntary_departure"]
+    outcome[den_plain & (r < dk.denied_voluntary_departure_rate)] = OUTCOME["voluntary_departure"]
     abandoned = seeker & u_other & (asyl_dec == "A")
     absentia |= abandoned
     withdrawn = seeker & u_other & (asyl_dec == "W")
-    outcome[withdrawn & (r < 0.4)] = OUTCOME["voluntary_departure"]
-    outcome[withdrawn & (r >= 0.4) & (r < 0.7)] = OUTCOME["terminated"]
+    vd_cut, terminated_cut = dk.withdrawn_cuts
+    outcome[withdrawn & (r < vd_cut)] = OUTCOME["voluntary_departure"]
+    outcome[withdrawn & (r >= vd_cut) & (r < terminated_cut)] = OUTCOME["terminated"]
     outcome[seeker & u_other & (asyl_dec == "L")] = OUTCOME["withholding_cat"]
     outcome[seeker & u_other & (asyl_dec == "S")] = OUTCOME["admin_close"]
     oth = seeker & u_other & np.isin(asyl_dec, ("O", "M"))
-    outcome[oth] = np.where(r[oth] < 0.5, OUTCOME["other_admin"], OUTCOME["terminated"])
+    outcome[oth] = np.where(
+        r[oth] < dk.other_admin_rate, OUTCOME["other_admin"], OUTCOME["terminated"]
+    )
     # everyone else
     non = ~seeker
     outcome[non & other_app_granted] = OUTCOME["relief"]
     rest = non & ~other_app_granted
-    pick = _pick(rng, (0.42, 0.10, 0.12, 0.08, 0.03, 0.10, 0.07, 0.03, 0.03, 0.01, 0.01), n)
-    rest_outcomes = np.array(
-        [
-            OUTCOME["remove"],
-            OUTCOME["voluntary_departure"],
-            OUTCOME["terminated"],
-            OUTCOME["dismissed"],
-            OUTCOME["withdrawn"],
-            OUTCOME["admin_close"],
-            OUTCOME["pd_admin_close"],
-            OUTCOME["in_court_pd"],
-            OUTCOME["other_admin"],
-            OUTCOME["failure_to_appear"],
-            OUTCOME["tps"],
-        ]
-    )
+    pick = _pick(rng, tuple(dk.non_seeker_outcome_shares.values()), n)
+    rest_outcomes = np.array([OUTCOME[name] for name in dk.non_seeker_outcome_shares])
     outcome[rest] = rest_outcomes[pick[rest]]
-    absentia |= rest & (outcome == OUTCOME["remove"]) & (rng.random(n) < 0.6)
-
-    # ---- proceeding columns ------------------------------------------------------------
-    p_outcome = np.full(m, -1, dtype=np.int32)
-    nonlast = ~last
-    p_outcome[nonlast] = np.where(
-        prev_kind[nonlast] == 0,
-        OUTCOME["change_of_venue"],
-        np.where(prev_kind[nonlast] == 1, OUTCOME["transfer"], OUTCOME["remove"]),
+    absentia |= (
+        rest & (outcome == OUTCOME["remove"]) & (rng.random(n) < dk.removal_in_absentia_rate)
     )
-    p_outcome[final] = np.where(f_done, outcome, -1)
+    return outcome, absentia
+
+
+def _proceeding_columns(
+    world: World,
+    knobs: Knobs,
+    rng: np.random.Generator,
+    ids: IdCursor,
+    cases: _Cases,
+    tl: _Timeline,
+    dec: _Decisions,
+) -> _Proceedings:
+    """B_TblProceeding: one row per proceeding, its decision coded by case type."""
+    pk, rel = knobs.proceedings, world.release_day
+    m, n = len(tl.pc_case), len(cases.case_id)
+    pc_case, seq, p_court, final = tl.pc_case, tl.seq, tl.court, tl.final
+    f_done = tl.completed[final]
+    p_outcome = np.full(m, -1, dtype=np.int32)
+    nonlast = ~tl.last
+    p_outcome[nonlast] = np.where(
+        tl.prev_kind[nonlast] == 0,
+        OUTCOME["change_of_venue"],
+        np.where(tl.prev_kind[nonlast] == 1, OUTCOME["transfer"], OUTCOME["remove"]),
+    )
+    p_outcome[final] = np.where(f_done, dec.outcome, -1)
     p_absentia = np.zeros(m, dtype=bool)
-    p_absentia[final] = absentia
-    p_absentia[nonlast & (prev_kind == 2)] = True  # removed in absentia, then reopened
+    p_absentia[final] = dec.absentia
+    p_absentia[nonlast & (tl.prev_kind == 2)] = True  # removed in absentia, then reopened
     done = p_outcome >= 0
     merits = done & (p_outcome < _N_MERITS)
     admin = done & ~merits
-    ct_p = case_type[pc_case]
+    ct_p = cases.case_type[pc_case]
     dec_letter = world.merits_letter[ct_p, np.clip(p_outcome, 0, _N_MERITS - 1)]
     admin_codes = tuple(ADMIN_LETTERS[name][0] for name in OUTCOMES[_N_MERITS:])
     admin_idx = np.clip(p_outcome - _N_MERITS, 0, len(admin_codes) - 1)
-    proc_id = _ids(rng, ids.proceeding, m, 0.1)
+    proc_id = _ids(rng, ids.proceeding, m, knobs.key_gaps.proceeding)
     ids.proceeding = int(proc_id[-1]) + 1
     prev_idx = np.maximum(np.arange(m) - 1, 0)
     was_moved = (
@@ -438,41 +580,44 @@ def generate_chunk(
     )
     next_idx = np.minimum(np.arange(m) + 1, m - 1)
     moves = np.isin(p_outcome, (OUTCOME["change_of_venue"], OUTCOME["transfer"]))
-    hearing = start + rng.integers(20, 200, m)
-    no_hearing = (hearing >= rel) | (rng.random(m) < 0.03)
+    start, end = tl.start, tl.end
+    hearing = start + rng.integers(*pk.hearing_days, m)
+    no_hearing = (hearing >= rel) | (rng.random(m) < pk.no_hearing_rate)
     hloc = world.court_hloc
-    detained_day = osc - rng.integers(1, 30, n)
-    released_day = detained_day + rng.integers(15, 300, n)
-    cust_codes = ("D", "R", "N")
-    proc: Columns = {
+    detained_day = cases.osc - rng.integers(*pk.detained_before_osc_days, n)
+    released_day = detained_day + rng.integers(*pk.detention_days, n)
+    nat, custody = cases.nat[pc_case], cases.custody[pc_case]
+    columns: Columns = {
         "idnproceeding": int_text(proc_id),
-        "idncase": int_text(case_id[pc_case]),
-        "osc_date": date_text(osc[pc_case], rng.random(m) < 0.005),
-        "input_date": date_text(start, rng.random(m) < 0.03),
+        "idncase": int_text(cases.case_id[pc_case]),
+        "osc_date": date_text(cases.osc[pc_case], rng.random(m) < pk.osc_date_blank_rate),
+        "input_date": date_text(start, rng.random(m) < pk.input_date_blank_rate),
         "base_city_code": code_text(world.courts, p_court),
         "hearing_loc_code": code_text(hloc, p_court),
-        "ij_code": code_text(world.judges, judge, no_judge),
+        "ij_code": code_text(world.judges, tl.judge, tl.no_judge),
         "trans_in_date": date_text(start, ~was_moved),
         "prev_hearing_loc": code_text(hloc, p_court[prev_idx], ~was_moved),
         "prev_hearing_base": code_text(world.courts, p_court[prev_idx], ~was_moved),
-        "prev_ij_code": code_text(world.judges, judge[prev_idx], ~was_moved),
+        "prev_ij_code": code_text(world.judges, tl.judge[prev_idx], ~was_moved),
         "trans_nbr": code_text(
-            ("00", "01", "02", "03"), np.minimum(seq, 3), (seq == 0) & (rng.random(m) < 0.6)
+            ("00", "01", "02", "03"),
+            np.minimum(seq, 3),
+            (seq == 0) & (rng.random(m) < pk.first_trans_nbr_blank_rate),
         ),
         "hearing_date": date_text(hearing, no_hearing),
         "hearing_time": code_text(
             _HEARING_TIMES, rng.integers(0, len(_HEARING_TIMES), m), no_hearing
         ),
-        "dec_type": code_text(("O", "W"), (rng.random(m) < 0.3).astype(np.int32), ~merits),
-        "dec_code": code_text(world.letters, dec_letter, ~merits),
-        "deported_1": code_text(
-            world.nat_codes, nat[pc_case], ~(merits & (p_outcome == OUTCOME["remove"]))
+        "dec_type": code_text(
+            ("O", "W"), (rng.random(m) < pk.written_decision_rate).astype(np.int32), ~merits
         ),
+        "dec_code": code_text(world.letters, dec_letter, ~merits),
+        "deported_1": code_text(world.nat_codes, nat, ~(merits & (p_outcome == OUTCOME["remove"]))),
         "other_comp": code_text(admin_codes, admin_idx, ~admin),
         "appeal_rsvd": code_text(
             ("A", "I", "B", "N"),
-            _pick(rng, (0.3, 0.06, 0.04, 0.6), m),
-            ~merits | (rng.random(m) < 0.5),
+            _pick(rng, pk.appeal_reserved_shares, m),
+            ~merits | (rng.random(m) < pk.appeal_reserved_blank_rate),
         ),
         "comp_date": date_text(end, ~done),
         "absentia": code_text(("N", "Y"), p_absentia.astype(np.int32), ~done),
@@ -482,28 +627,49 @@ def generate_chunk(
         "transfer_status": code_text(
             ("V", "T"), (p_outcome[prev_idx] == OUTCOME["transfer"]).astype(np.int32), ~was_moved
         ),
-        "custody": code_text(cust_codes, custody[pc_case]),
+        "custody": code_text(_CUSTODY_CODES, custody),
         "case_type": code_text(world.case_types, ct_p),
-        "nat": code_text(world.nat_codes, nat[pc_case], rng.random(m) < 0.003),
-        "lang": code_text(world.languages, lang[pc_case], rng.random(m) < 0.001),
-        "scheduled_hear_loc": code_text(hloc, p_court, rng.random(m) < 0.74),
+        "nat": code_text(world.nat_codes, nat, rng.random(m) < pk.nat_blank_rate),
+        "lang": code_text(world.languages, cases.lang[pc_case], rng.random(m) < pk.lang_blank_rate),
+        "scheduled_hear_loc": code_text(
+            hloc, p_court, rng.random(m) < pk.scheduled_hear_loc_blank_rate
+        ),
         "crim_ind": code_text(
-            ("N", "Y"), (rng.random(m) < 0.03).astype(np.int32), rng.random(m) < 0.025
+            ("N", "Y"),
+            (rng.random(m) < pk.criminal_rate).astype(np.int32),
+            rng.random(m) < pk.criminal_blank_rate,
         ),
         "aggravate_felon": code_text(
-            ("0", "1"), (rng.random(m) < 0.02).astype(np.int32), rng.random(m) < 0.26
+            ("0", "1"),
+            (rng.random(m) < pk.aggravated_felon_rate).astype(np.int32),
+            rng.random(m) < pk.aggravated_felon_blank_rate,
         ),
-        "date_detained": date_text(detained_day[pc_case], custody[pc_case] == 2),
-        "date_released": date_text(released_day[pc_case], custody[pc_case] != 1),
+        "date_detained": date_text(detained_day[pc_case], custody == 2),
+        "date_released": date_text(released_day[pc_case], custody != 1),
     }
+    return _Proceedings(columns, proc_id, hearing, no_hearing, detained_day, released_day)
 
-    # ---- applications on the final proceeding ----------------------------------------------
-    has_asyw = seeker & (rng.random(n) < 0.85)
-    has_wcat = seeker & (rng.random(n) < 0.70)
-    n_apps = seeker.astype(np.int64) + has_asyw + has_wcat + other_app
+
+def _application_columns(
+    knobs: Knobs,
+    rng: np.random.Generator,
+    ids: IdCursor,
+    cases: _Cases,
+    tl: _Timeline,
+    dec: _Decisions,
+    proc_id: NDArray,
+) -> Columns:
+    """tbl_Court_Appln: a seeker's ASYL, ASYW and WCAT, then any other application, all on
+    the final proceeding."""
+    ak, dk, n = knobs.applications, knobs.decisions, len(cases.case_id)
+    seeker, granted, asyw_granted = cases.seeker, dec.granted, dec.asyw_granted
+    denied, asyl_dec = dec.denied, dec.asyl_dec
+    has_asyw = seeker & (rng.random(n) < ak.withholding_ina_rate)
+    has_wcat = seeker & (rng.random(n) < ak.withholding_cat_rate)
+    n_apps = seeker.astype(np.int64) + has_asyw + has_wcat + dec.other_app
     a_case, a_pos = _group_index(n_apps)
     # position order within a case: ASYL, ASYW, WCAT, other
-    slot_kinds = np.stack([seeker, has_asyw, has_wcat, other_app], axis=1)
+    slot_kinds = np.stack([seeker, has_asyw, has_wcat, dec.other_app], axis=1)
     kind_of = np.zeros(len(a_case), dtype=np.int32)
     ranks = np.cumsum(slot_kinds, axis=1) - 1
     for s in range(4):
@@ -511,182 +677,224 @@ def generate_chunk(
         kind_of[sel] = s
     asyw_dec = np.where(
         granted,
-        np.where(rng.random(n) < 0.6, "M", "O"),
+        np.where(rng.random(n) < ak.moot_after_grant_rate, "M", "O"),
         np.where(asyw_granted, "G", np.where(denied, "D", asyl_dec)),
     )
     wcat_dec = np.where(
         granted | asyw_granted,
-        np.where(rng.random(n) < 0.6, "M", "O"),
-        np.where(wcat_granted, "G", np.where(denied, "D", asyl_dec)),
+        np.where(rng.random(n) < ak.moot_after_grant_rate, "M", "O"),
+        np.where(dec.wcat_granted, "G", np.where(denied, "D", asyl_dec)),
     )
-    dec_by_kind = np.stack([asyl_dec, asyw_dec, wcat_dec, other_app_dec], axis=1)
+    dec_by_kind = np.stack([asyl_dec, asyw_dec, wcat_dec, dec.other_app_dec], axis=1)
     app_dec = dec_by_kind[a_case, kind_of]
-    codes = ["ASYL", "ASYW", "WCAT", *_OTHER_APPS]
-    app_code = np.where(kind_of < 3, kind_of, 3 + other_app_code[a_case])
-    a_proc = final[a_case]
-    pending_app = ~completed[a_proc]
-    dec_codes = ("", *sorted(set(_GRANT_CODES) | set(_ASYLUM_OTHER_CODES) | {"D"}))
+    codes = ["ASYL", "ASYW", "WCAT", *dk.other_application_shares]
+    app_code = np.where(kind_of < 3, kind_of, 3 + dec.other_app_code[a_case])
+    a_proc = tl.final[a_case]
+    pending_app = ~tl.completed[a_proc]
+    dec_codes = ("", *sorted(set(dk.grant_shares) | set(dk.other_shares) | {"D"}))
     app_dec_idx = np.searchsorted(np.array(dec_codes), app_dec.astype("<U1")).astype(np.int32)
-    recd = start[a_proc] + (
-        rng.random(len(a_case)) * np.maximum(end[a_proc] - start[a_proc], 1) * 0.6
+    start, end = tl.start[a_proc], tl.end[a_proc]
+    recd = start + (
+        rng.random(len(a_case)) * np.maximum(end - start, 1) * ak.received_within_share
     ).astype(np.int64)
-    app_id = _ids(rng, ids.application, len(a_case), 0.05)
+    app_id = _ids(rng, ids.application, len(a_case), knobs.key_gaps.application)
     ids.application = int(app_id[-1]) + 1 if len(app_id) else ids.application
-    apps: Columns = {
+    return {
         "idnproceedingappln": int_text(app_id),
         "idnproceeding": int_text(proc_id[a_proc]),
-        "idncase": int_text(case_id[a_case]),
+        "idncase": int_text(cases.case_id[a_case]),
         "appl_code": code_text(codes, app_code),
         "appl_recd_date": date_text(recd),
         "appl_dec": code_text(dec_codes, app_dec_idx, pending_app | (app_dec_idx == 0)),
     }
 
-    # ---- case columns ------------------------------------------------------------------
-    e28 = osc + rng.integers(10, 400, n)
+
+def _case_columns(
+    world: World,
+    knobs: Knobs,
+    rng: np.random.Generator,
+    cases: _Cases,
+    tl: _Timeline,
+    procs: _Proceedings,
+) -> tuple[Columns, NDArray]:
+    """A_TblCase: one row per case; also each case's first EOIR-28 day (for counsel rows)."""
+    ck, rel, n = knobs.cases, world.release_day, len(cases.case_id)
+    osc, custody, final = cases.osc, cases.custody, tl.final
+    e28 = osc + rng.integers(*ck.e28_after_osc_days, n)
     e28 = np.minimum(e28, rel - 1)
     city = rng.integers(0, len(CITIES), n)
-    no_addr = rng.random(n) < 0.03
+    no_addr = rng.random(n) < ck.no_address_rate
     zips = np.array([c[2] for c in CITIES])[city]
     zip_text = np.char.add(zips.astype(str), np.char.zfill(rng.integers(0, 100, n).astype(str), 2))
-    latest = np.where(completed[final], end[final], np.minimum(hearing[final], rel - 1))
+    latest = np.where(tl.completed[final], tl.end[final], np.minimum(procs.hearing[final], rel - 1))
     birth = np.char.add(
         np.char.add(rng.integers(1, 13, n).astype(str), "/"),
-        (fy - rng.integers(1, 60, n)).astype(str),
+        (cases.fy - rng.integers(*ck.age_at_receipt_years, n)).astype(str),
     )
-    sex_empty = rng.random(n) < 0.45
-    entry = osc - rng.integers(30, 4000, n)
-    asy_type = np.where(affirmative, 1, 0)
-    asy_type = np.where(rng.random(n) < 0.01, 2, asy_type)
-    cases: Columns = {
-        "idncase": int_text(case_id),
+    sex_empty = rng.random(n) < ck.sex_blank_rate
+    entry = osc - rng.integers(*ck.entry_before_osc_days, n)
+    asy_type = np.where(cases.affirmative, 1, 0)
+    asy_type = np.where(rng.random(n) < ck.asylum_type_j_rate, 2, asy_type)
+    no_hearing = procs.no_hearing[final]
+    represented = cases.represented
+    columns: Columns = {
+        "idncase": int_text(cases.case_id),
         "alien_city": code_text([c[0] for c in CITIES], city, no_addr),
         "alien_state": code_text([c[1] for c in CITIES], city, no_addr),
-        "alien_zipcode": pa.array(zip_text, mask=no_addr & (rng.random(n) < 0.5), type=pa.string()),
-        "updated_zipcode": pa.array(zip_text, mask=rng.random(n) > 0.001, type=pa.string()),
-        "nat": code_text(world.nat_codes, nat, rng.random(n) < 0.01),
-        "lang": code_text(world.languages, lang, rng.random(n) < 0.012),
-        "custody": code_text(cust_codes, custody, rng.random(n) < 0.01),
+        "alien_zipcode": pa.array(
+            zip_text,
+            mask=no_addr & (rng.random(n) < ck.no_address_zip_blank_rate),
+            type=pa.string(),
+        ),
+        "updated_zipcode": pa.array(
+            zip_text, mask=rng.random(n) > ck.updated_zipcode_rate, type=pa.string()
+        ),
+        "nat": code_text(world.nat_codes, cases.nat, rng.random(n) < ck.nat_blank_rate),
+        "lang": code_text(world.languages, cases.lang, rng.random(n) < ck.lang_blank_rate),
+        "custody": code_text(_CUSTODY_CODES, custody, rng.random(n) < ck.custody_blank_rate),
         "site_type": code_text(
-            ("M", "P"), (rng.random(n) < 0.3).astype(np.int32), rng.random(n) < 0.51
+            ("M", "P"),
+            (rng.random(n) < ck.site_type_p_rate).astype(np.int32),
+            rng.random(n) < ck.site_type_blank_rate,
         ),
         "e_28_date": date_text(e28, ~represented),
-        "atty_nbr": const_text("01", n, ~represented & (rng.random(n) < 0.8)),
-        "case_type": code_text(world.case_types, case_type),
-        "update_site": code_text(world.courts, p_court[final], rng.random(n) < 0.01),
-        "latest_hearing": date_text(latest, no_hearing[final]),
+        "atty_nbr": const_text("01", n, ~represented & (rng.random(n) < ck.atty_nbr_blank_rate)),
+        "case_type": code_text(world.case_types, cases.case_type),
+        "update_site": code_text(
+            world.courts, tl.court[final], rng.random(n) < ck.update_site_blank_rate
+        ),
+        "latest_hearing": date_text(latest, no_hearing),
         "latest_time": code_text(
-            _HEARING_TIMES, rng.integers(0, len(_HEARING_TIMES), n), no_hearing[final]
+            _HEARING_TIMES, rng.integers(0, len(_HEARING_TIMES), n), no_hearing
         ),
         "latest_cal_type": code_text(
-            ("I", "M"), (rng.random(n) < 0.6).astype(np.int32), no_hearing[final]
+            ("I", "M"), (rng.random(n) < ck.master_calendar_rate).astype(np.int32), no_hearing
         ),
-        "date_of_entry": date_text(entry, rng.random(n) < 0.38),
-        "c_asy_type": code_text(("E", "I", "J"), asy_type, ~seeker),
-        "c_birthdate": pa.array(birth, mask=rng.random(n) < 0.5, type=pa.string()),
+        "date_of_entry": date_text(entry, rng.random(n) < ck.date_of_entry_blank_rate),
+        "c_asy_type": code_text(("E", "I", "J"), asy_type, ~cases.seeker),
+        "c_birthdate": pa.array(
+            birth, mask=rng.random(n) < ck.birthdate_blank_rate, type=pa.string()
+        ),
         "address_changedon": date_text(
-            np.minimum(osc + rng.integers(30, 2000, n), rel - 1), rng.random(n) < 0.63
+            np.minimum(osc + rng.integers(*ck.address_change_days, n), rel - 1),
+            rng.random(n) < ck.address_changedon_blank_rate,
         ),
-        "sex": code_text(("F", "M"), (rng.random(n) < 0.6).astype(np.int32), sex_empty),
-        "date_detained": date_text(detained_day, custody == 2),
-        "date_released": date_text(released_day, custody != 1),
-        "lpr": const_text("0", n, rng.random(n) < 0.92),
-        "casepriority_code": code_text(_PRIORITIES, _pick(rng, _PRIORITIES_P, n)),
+        "sex": code_text(("F", "M"), (rng.random(n) < ck.male_rate).astype(np.int32), sex_empty),
+        "date_detained": date_text(procs.detained_day, custody == 2),
+        "date_released": date_text(procs.released_day, custody != 1),
+        "lpr": const_text("0", n, rng.random(n) < ck.lpr_blank_rate),
+        "casepriority_code": code_text(
+            tuple(ck.priority_shares), _pick(rng, tuple(ck.priority_shares.values()), n)
+        ),
     }
+    return columns, e28
 
-    # ---- appeals -------------------------------------------------------------------------
-    merits_final = f_done & (outcome < _N_MERITS) & ~absentia
-    p_app = np.where(seeker & denied, knobs.appeal_rate[0], knobs.appeal_rate[1])
+
+def _appeal_columns(
+    world: World,
+    knobs: Knobs,
+    rng: np.random.Generator,
+    ids: IdCursor,
+    cases: _Cases,
+    tl: _Timeline,
+    dec: _Decisions,
+    proc_id: NDArray,
+) -> _Appeals:
+    """tblAppeal: BIA appeals of completed merits decisions not made in absentia."""
+    apk, rel, n = knobs.appeals, world.release_day, len(cases.case_id)
+    final = tl.final
+    f_done = tl.completed[final]
+    merits_final = f_done & (dec.outcome < _N_MERITS) & ~dec.absentia
+    p_app = np.where(cases.seeker & dec.denied, knobs.appeal_rate[0], knobs.appeal_rate[1])
     appealed = merits_final & (rng.random(n) < p_app)
     ap_case = np.flatnonzero(appealed)
-    second = ap_case[rng.random(len(ap_case)) < 0.1]
+    second = ap_case[rng.random(len(ap_case)) < apk.second_appeal_rate]
     ap_case = np.sort(np.concatenate([ap_case, second]))
     na = len(ap_case)
-    ap_id = _ids(rng, ids.appeal, na, 0.2)
+    ap_id = _ids(rng, ids.appeal, na, knobs.key_gaps.appeal)
     ids.appeal = int(ap_id[-1]) + 1 if na else ids.appeal
-    filed = end[final][ap_case] + rng.integers(10, 31, na)
+    filed = tl.end[final][ap_case] + rng.integers(*apk.filed_days, na)
     filed = np.minimum(filed, rel - 1)
-    bia_day = filed + rng.integers(90, 700, na)
+    bia_day = filed + rng.integers(*apk.decided_days, na)
     bia_pending = bia_day >= rel
-    dd = rng.random(na) < 0.05
-    appeals: Columns = {
+    dd = rng.random(na) < apk.dd_rate
+    types, decisions = apk.type_shares, apk.decision_shares
+    columns: Columns = {
         "idnappeal": int_text(ap_id),
-        "idncase": int_text(case_id[ap_case]),
+        "idncase": int_text(cases.case_id[ap_case]),
         "idnproceeding": int_text(proc_id[final][ap_case], dd),
         "strappealcategory": code_text(("IJ", "DD"), dd.astype(np.int32)),
-        "strappealtype": code_text(APPEAL_TYPES, _pick(rng, _APPEAL_TYPES_P, na)),
+        "strappealtype": code_text(tuple(types), _pick(rng, tuple(types.values()), na)),
         "datappealfiled": date_text(filed),
-        "strfiledby": code_text(("A", "I"), (rng.random(na) < 0.1).astype(np.int32)),
-        "datattorneye27": date_text(filed + 5, ~represented[ap_case]),
+        "strfiledby": code_text(("A", "I"), (rng.random(na) < apk.dhs_filed_rate).astype(np.int32)),
+        "datattorneye27": date_text(filed + apk.e27_after_filing_days, ~cases.represented[ap_case]),
         "datbiadecision": date_text(np.minimum(bia_day, rel - 1), bia_pending),
-        "strbiadecision": code_text(_BIA_DECISIONS, _pick(rng, _BIA_DECISIONS_P, na), bia_pending),
+        "strbiadecision": code_text(
+            tuple(decisions), _pick(rng, tuple(decisions.values()), na), bia_pending
+        ),
         "strbiadecisiontype": code_text(
-            ("R", "P"), (rng.random(na) < 0.3).astype(np.int32), bia_pending
+            ("R", "P"), (rng.random(na) < apk.decision_type_p_rate).astype(np.int32), bia_pending
         ),
-        "strcasetype": code_text(world.case_types, case_type[ap_case]),
-        "strlang": code_text(world.languages, lang[ap_case]),
-        "strnat": code_text(world.nat_codes, nat[ap_case]),
-        "strcustody": code_text(cust_codes, custody[ap_case]),
-        "strprobono": const_text("Y", na, rng.random(na) > 0.002),
+        "strcasetype": code_text(world.case_types, cases.case_type[ap_case]),
+        "strlang": code_text(world.languages, cases.lang[ap_case]),
+        "strnat": code_text(world.nat_codes, cases.nat[ap_case]),
+        "strcustody": code_text(_CUSTODY_CODES, cases.custody[ap_case]),
+        "strprobono": const_text("Y", na, rng.random(na) > apk.pro_bono_rate),
     }
+    return _Appeals(columns, ap_case, ap_id, filed)
 
-    # ---- representatives -------------------------------------------------------------------
-    n_alien = represented * (1 + rng.poisson(0.6, n))
+
+# One group of representative rows: (case idx, level, type, parent table, parent idn,
+# base city, ins_ta date, e27 date, e28 date, prime); None where the group has no value.
+_RepGroup = tuple[
+    NDArray, int, int, int, NDArray, NDArray | None, NDArray | None, NDArray | None,
+    NDArray | None, NDArray,
+]  # fmt: skip
+
+
+def _representative_columns(
+    world: World,
+    knobs: Knobs,
+    rng: np.random.Generator,
+    ids: IdCursor,
+    cases: _Cases,
+    tl: _Timeline,
+    proc_id: NDArray,
+    e28: NDArray,
+    appeals: _Appeals,
+) -> Columns:
+    """tbl_RepsAssigned: respondent's and DHS counsel, in court (case and proceeding rows)
+    and at the BIA (appeal rows), ordered by case."""
+    rk, n, m = knobs.representatives, len(cases.case_id), len(tl.pc_case)
+    ap_case, ap_id, filed = appeals.ap_case, appeals.ap_id, appeals.filed
+    na = len(ap_case)
+    n_alien = cases.represented * (1 + rng.poisson(rk.extra_court_counsel_mean, n))
     al_case, al_pos = _group_index(n_alien)
-    al_e28 = np.where(al_pos == 0, e28[al_case], e28[al_case] - rng.integers(30, 400, len(al_case)))
-    ins_sel = np.flatnonzero(rng.random(m) < 0.88)
-    bd_alien = np.flatnonzero(represented[ap_case] & (rng.random(na) < 0.85))
-    bd_ins = np.flatnonzero(rng.random(na) < 0.9)
-    parts = [
-        # (case idx, level, type, parent table, parent idn, base city, ins_ta, e27, e28, prime)
+    al_e28 = np.where(
+        al_pos == 0, e28[al_case], e28[al_case] - rng.integers(*rk.earlier_e28_days, len(al_case))
+    )
+    ins_sel = np.flatnonzero(rng.random(m) < rk.dhs_counsel_rate)
+    bd_alien = np.flatnonzero(cases.represented[ap_case] & (rng.random(na) < rk.board_counsel_rate))
+    bd_ins = np.flatnonzero(rng.random(na) < rk.board_dhs_rate)
+    parts: list[_RepGroup] = [
         (
-            al_case,
-            0,
-            0,
-            0,
-            case_id[al_case],
-            p_court[final][al_case],
-            None,
-            None,
-            al_e28,
-            al_pos == 0,
+            al_case, 0, 0, 0, cases.case_id[al_case], tl.court[tl.final][al_case], None, None,
+            al_e28, al_pos == 0,
         ),
         (
-            pc_case[ins_sel],
-            0,
-            1,
-            1,
-            proc_id[ins_sel],
-            p_court[ins_sel],
-            start[ins_sel] + 10,
-            None,
-            None,
-            rng.random(len(ins_sel)) < 0.5,
+            tl.pc_case[ins_sel], 0, 1, 1, proc_id[ins_sel], tl.court[ins_sel],
+            tl.start[ins_sel] + rk.dhs_assigned_days, None, None,
+            rng.random(len(ins_sel)) < rk.dhs_counsel_prime_rate,
         ),
         (
-            ap_case[bd_alien],
-            1,
-            0,
-            2,
-            ap_id[bd_alien],
-            None,
-            None,
-            filed[bd_alien] + 5,
-            None,
-            np.ones(len(bd_alien), bool),
+            ap_case[bd_alien], 1, 0, 2, ap_id[bd_alien], None, None,
+            filed[bd_alien] + rk.board_e27_days, None, np.ones(len(bd_alien), bool),
         ),
         (
-            ap_case[bd_ins],
-            1,
-            1,
-            2,
-            ap_id[bd_ins],
-            None,
-            filed[bd_ins] + 20,
-            None,
-            None,
-            np.zeros(len(bd_ins), bool),
+            ap_case[bd_ins], 1, 1, 2, ap_id[bd_ins], None,
+            filed[bd_ins] + rk.board_dhs_assigned_days, None, None, np.zeros(len(bd_ins), bool),
         ),
-    ]
+    ]  # fmt: skip
     r_case = np.concatenate([p[0] for p in parts])
     order = np.argsort(r_case, kind="stable")
     nr = len(r_case)
@@ -709,11 +917,11 @@ def generate_chunk(
             ]
         )[order]
 
-    rep_id = _ids(rng, ids.reps, nr, 0.1)
+    rep_id = _ids(rng, ids.reps, nr, knobs.key_gaps.representative)
     ids.reps = int(rep_id[-1]) + 1 if nr else ids.reps
-    reps: Columns = {
+    return {
         "idnrepsassigned": int_text(rep_id),
-        "idncase": int_text(case_id[r_case[order]]),
+        "idncase": int_text(cases.case_id[r_case[order]]),
         "strattylevel": code_text(("COURT", "BOARD"), cat(1)),
         "strattytype": code_text(("ALIEN", "INS"), cat(2)),
         "parent_table": code_text(("A_TblCase", "B_TblProceeding", "tblAppeal"), cat(3)),
@@ -725,41 +933,62 @@ def generate_chunk(
         "blnprimeatty": code_text(("0", "1"), cat(9).astype(np.int32)),
     }
 
-    # ---- custody history ---------------------------------------------------------------------
+
+def _custody_columns(
+    knobs: Knobs, rng: np.random.Generator, ids: IdCursor, cases: _Cases, procs: _Proceedings
+) -> Columns:
+    """tbl_CustodyHistory: detention and release rows by the case's custody status."""
+    chk, custody, n = knobs.custody, cases.custody, len(cases.case_id)
     n_cust = np.where(
         custody == 2,
-        (rng.random(n) < 0.45).astype(np.int64),
-        np.where(custody == 1, 2, 1 + (rng.random(n) < 0.3)),
+        (rng.random(n) < chk.never_detained_row_rate).astype(np.int64),
+        np.where(custody == 1, 2, 1 + (rng.random(n) < chk.detained_second_row_rate)),
     )
     ch_case, ch_pos = _group_index(n_cust)
     ch_status = np.where(
         custody[ch_case] == 2, 2, np.where((custody[ch_case] == 1) & (ch_pos == 1), 1, 0)
     )
-    ch_id = _ids(rng, ids.custody, len(ch_case), 0.3)
+    ch_id = _ids(rng, ids.custody, len(ch_case), knobs.key_gaps.custody)
     ids.custody = int(ch_id[-1]) + 1 if len(ch_case) else ids.custody
-    custody_rows: Columns = {
+    return {
         "idncustody": int_text(ch_id),
-        "idncase": int_text(case_id[ch_case]),
-        "custody": code_text(cust_codes, ch_status),
-        "datdetained": date_text(detained_day[ch_case] + 7 * ch_pos, ch_status == 2),
-        "datreleased": date_text(released_day[ch_case], ch_status != 1),
+        "idncase": int_text(cases.case_id[ch_case]),
+        "custody": code_text(_CUSTODY_CODES, ch_status),
+        "datdetained": date_text(
+            procs.detained_day[ch_case] + chk.second_row_days * ch_pos, ch_status == 2
+        ),
+        "datreleased": date_text(procs.released_day[ch_case], ch_status != 1),
     }
+
+
+def generate_chunk(
+    world: World, knobs: Knobs, rng: np.random.Generator, ids: IdCursor, n: int
+) -> Chunk:
+    """Generate ``n`` cases and everything hanging off them; advances ``ids``.
+
+    The steps run in a fixed order on one random stream: that order is part of a seed's
+    bytes, so a new draw goes at the end of the step that needs it, never in between.
+    """
+    cases = _draw_cases(world, knobs, rng, ids, n)
+    timeline = _draw_timeline(world, knobs, rng, cases)
+    decisions = _draw_decisions(world, knobs, rng, cases, timeline)
+    procs = _proceeding_columns(world, knobs, rng, ids, cases, timeline, decisions)
+    apps = _application_columns(knobs, rng, ids, cases, timeline, decisions, procs.proc_id)
+    case_cols, e28 = _case_columns(world, knobs, rng, cases, timeline, procs)
+    appeals = _appeal_columns(world, knobs, rng, ids, cases, timeline, decisions, procs.proc_id)
+    reps = _representative_columns(
+        world, knobs, rng, ids, cases, timeline, procs.proc_id, e28, appeals
+    )
+    custody_rows = _custody_columns(knobs, rng, ids, cases, procs)
     tables = {
-        "A_TblCase": cases,
-        "B_TblProceeding": proc,
+        "A_TblCase": case_cols,
+        "B_TblProceeding": procs.columns,
         "tbl_Court_Appln": apps,
         "tbl_RepsAssigned": reps,
         "tbl_CustodyHistory": custody_rows,
-        "tblAppeal": appeals,
+        "tblAppeal": appeals.columns,
     }
-    rows = {
-        "A_TblCase": n,
-        "B_TblProceeding": m,
-        "tbl_Court_Appln": len(a_case),
-        "tbl_RepsAssigned": nr,
-        "tbl_CustodyHistory": len(ch_case),
-        "tblAppeal": na,
-    }
+    rows = {stem: len(next(iter(cols.values()))) for stem, cols in tables.items()}
     return Chunk(tables=tables, rows=rows)
 
 
