@@ -250,6 +250,40 @@ def _compact(year: str) -> str:
     return re.sub(r"\s", "", year).upper()
 
 
+def _periods_of(sentence: str, found: list[_Found]) -> list[str | None]:
+    """Each percentage's period: the first named after it (before the next percentage),
+    else the last named before it (after the previous one)."""
+    periods: list[str | None] = []
+    for i, f in enumerate(found):
+        stop = found[i + 1].start if i + 1 < len(found) else len(sentence)
+        after = _first_period(sentence[f.end : stop])
+        if after is None:
+            begin = found[i - 1].end if i > 0 else 0
+            after = _last_period(sentence[begin : f.start])
+        periods.append(after)
+    return periods
+
+
+def _roles(sentence: str, found: list[_Found]) -> list[int]:
+    """Of two percentages, which is the baseline's (1) and which the period's (0): the one
+    after "from" or followed by "average", else the other of the one after "to"."""
+    baseline_marks = [
+        bool(_FROM_BEFORE.search(sentence[: f.start]))
+        or bool(_AVERAGE_AFTER.search(sentence[f.end :]))
+        for f in found
+    ]
+    period_marks = [bool(_TO_BEFORE.search(sentence[: f.start])) for f in found]
+    if baseline_marks.count(True) == 1:
+        base_index = baseline_marks.index(True)
+    elif period_marks.count(True) == 1:
+        base_index = 1 - period_marks.index(True)
+    else:
+        raise QueryError(
+            f"cannot tell the period's rate from the baseline's in {sentence!r}; {CLAIM_SHAPES}"
+        )
+    return [1 if i == base_index else 0 for i in range(2)]
+
+
 def parse_claim(text: str) -> Claim:
     """A claim from one sentence in the common shapes (:data:`CLAIM_SHAPES`).
 
@@ -266,34 +300,9 @@ def parse_claim(text: str) -> Claim:
     if not found or len(found) > 2:
         many = "no percentage" if not found else f"{len(found)} percentages"
         raise QueryError(f"cannot read the claim {sentence!r} ({many}); {CLAIM_SHAPES}")
-    periods: list[str | None] = []
-    for i, f in enumerate(found):
-        stop = found[i + 1].start if i + 1 < len(found) else len(sentence)
-        after = _first_period(sentence[f.end : stop])
-        if after is None:
-            begin = found[i - 1].end if i > 0 else 0
-            before = sentence[begin : f.start]
-            after = _last_period(before)
-        periods.append(after)
+    periods = _periods_of(sentence, found)
     notes: list[str] = []
-    if len(found) == 1:
-        roles = [0]
-    else:
-        baseline_marks = [
-            bool(_FROM_BEFORE.search(sentence[: f.start]))
-            or bool(_AVERAGE_AFTER.search(sentence[f.end :]))
-            for f in found
-        ]
-        period_marks = [bool(_TO_BEFORE.search(sentence[: f.start])) for f in found]
-        if baseline_marks.count(True) == 1:
-            base_index = baseline_marks.index(True)
-        elif period_marks.count(True) == 1:
-            base_index = 1 - period_marks.index(True)
-        else:
-            raise QueryError(
-                f"cannot tell the period's rate from the baseline's in {sentence!r}; {CLAIM_SHAPES}"
-            )
-        roles = [1 if i == base_index else 0 for i in range(2)]
+    roles = [0] if len(found) == 1 else _roles(sentence, found)
     period_index = roles.index(0)
     period_text = periods[period_index]
     if period_text is None:
