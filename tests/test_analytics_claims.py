@@ -198,7 +198,14 @@ def test_stated_basis_scope_and_tolerance(tmp_path: Path) -> None:
     assert "aggregation" not in df.columns and len(df) == 24
     assert df.attrs["where"] == {"nationality": ["CH"]}
     assert df.attrs["tolerance"] == {"period": 2.0, "baseline": None, "from_rounding": False}
-    ch = rates("trac", "fiscal_year", {"nationality": "CH"}, "FY2025", "FY2025", store=root)
+    ch = rates(
+        "trac",
+        by="fiscal_year",
+        where={"nationality": "CH"},
+        since="FY2025",
+        until="FY2025",
+        store=root,
+    )
     fy25 = ch.set_index("fiscal_year").loc[2025]
     trac_case = df[(df["definition"] == "trac") & (df["unit"] == "case")]
     row = trac_case[trac_case["grant_set"].str.startswith("all grants")].iloc[0]
