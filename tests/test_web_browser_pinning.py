@@ -98,15 +98,18 @@ def release_of(url: str) -> list[str]:
     return parse_qs(urlsplit(url).query).get("release", [])
 
 
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
 def test_pinned_permalink_keeps_its_figures_after_a_newer_release(
-    browser: Browser, tmp_path: Path
+    browser: Browser, tmp_path: Path, width: int
 ) -> None:
     root = tmp_path / "store"
     publish(root, A, 3)
     port = free_port()
     log = tmp_path / "serve.log"
     pinned_url = f"http://127.0.0.1:{port}{COURT}?release={A}"
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        viewport={"width": width, "height": 900 if width > 600 else 844}, is_mobile=width < 600
+    )
     page = context.new_page()
     watched = Watched(page, f"http://127.0.0.1:{port}")
     try:
