@@ -6,6 +6,7 @@ Logs from cron or CI get one line per table instead of carriage-return noise.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import IO, Any
 
@@ -62,10 +63,21 @@ class IngestBar:
 
 
 class IngestLines:
-    """One plain line per finished table (for logs)."""
+    """One plain line per finished table (for logs).
+
+    Tables load on several threads: each line is written whole, in one call under a lock,
+    so two tables' lines never run together (``print`` writes the text and the newline
+    apart, and another thread's line can land between them).
+    """
 
     def __init__(self, out: IO[str] = sys.stderr) -> None:
         self._out = out
+        self._lock = threading.Lock()
+
+    def _line(self, text: str) -> None:
+        with self._lock:
+            self._out.write(text + "\n")
+            self._out.flush()
 
     def __enter__(self) -> IngestLines:
         return self
@@ -74,19 +86,17 @@ class IngestLines:
         return None
 
     def start_table(self, stem: str, total_bytes: int) -> None:
-        print(f"ingest: {stem}: reading {total_bytes:,} bytes", file=self._out, flush=True)
+        self._line(f"ingest: {stem}: reading {total_bytes:,} bytes")
 
     def advance(self, bytes_read: int, lines: int) -> None:
         return None
 
     def finish_table(self, stem: str, report: dict[str, Any]) -> None:
         rate = report["lines"] / max(report["seconds"], 1e-6)
-        print(
+        self._line(
             f"ingest: {stem}: {report['lines']:,} lines, {report['loaded']:,} loaded, "
             f"{report['repaired']:,} repaired, {report['quarantined']:,} quarantined "
-            f"in {report['seconds']:.1f}s ({rate:,.0f} rows/s)",
-            file=self._out,
-            flush=True,
+            f"in {report['seconds']:.1f}s ({rate:,.0f} rows/s)"
         )
 
 
