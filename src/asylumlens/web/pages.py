@@ -579,8 +579,7 @@ def claim_spec(view: views.View, synthetic: bool) -> dict[str, Any]:
         claimed=claimed,
         title="Every reading against the claimed figures",
         synthetic=synthetic,
-        subtitle=f"release {release}; filled: within tolerance; bars: 95% intervals; "
-        "dashed: the claimed values",
+        subtitle=f"release {release}; filled: within tolerance; dashed: claimed",
     )
 
 
