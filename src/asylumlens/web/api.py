@@ -28,6 +28,7 @@ from asylumlens.web.errors import ERROR_RESPONSES, bad_params
 from asylumlens.web.formats import Envelope, respond
 from asylumlens.web.groups import JudgeGroupDep
 from asylumlens.web.params import (
+    ClaimInputDep,
     DefinitionQuery,
     FormatDep,
     PageDep,
@@ -376,6 +377,30 @@ def nationality(
         view,
         {"code": code, "definition": definition, "since": since, "until": until},
     )
+
+
+@twin_get("/claim", response_model=DetailEnvelope, summary="Check a published figure")
+def claim(
+    request: Request, state: StateDep, fmt: FormatDep, page: PageDep, q: ClaimInputDep
+) -> Response:
+    """`asylumlens.analytics.check_claim` (`asylumlens claim`): give `sentence`, or `rate`
+    and `period` (optionally `baseline_rate` and `baseline`), with `where` filters and a
+    `tolerance`. Rows: every reading (definition, unit, year basis, grant set, baseline
+    aggregation) with its period and baseline counts, rates, 95% intervals, partial and
+    threshold flags and distance from the claim, closest first; `facts`: what was
+    understood, the tolerance, the verdict and how many readings match. A claim that
+    cannot be read is a 422 naming the field (a sentence's lists the accepted shapes)."""
+    view = views.claim(state.queries, q)
+    query = {
+        "sentence": q.sentence,
+        "rate": q.rate,
+        "period": q.period,
+        "baseline_rate": q.baseline_rate,
+        "baseline": q.baseline,
+        "where": {d: list(c) for d, c in q.where},
+        "tolerance": q.tolerance,
+    }
+    return _detail(request, state, fmt, page, view, query)
 
 
 @twin_get("/release", response_model=DetailEnvelope, summary="Provenance and data quality")

@@ -210,3 +210,103 @@ def compare_chart(
 ) -> dict[str, Any]:
     """A period's rate against a baseline: two bars with intervals, labelled by period."""
     return bar_chart(rows, title=title, synthetic=synthetic, label="label", subtitle=subtitle)
+
+
+def reading_label(row: Mapping[str, Any]) -> str:
+    """One claim reading in words: definition, unit, year basis, grant set, aggregation."""
+    parts = [row.get(k) for k in ("definition", "unit", "year_basis", "grant_set", "aggregation")]
+    return ", ".join(str(p) for p in parts if p not in (None, ""))
+
+
+def _claim_points(
+    rows: Sequence[Mapping[str, Any]], figures: Sequence[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """One point per reading and figure (``prefix``, legend name), ranked as given."""
+    points: list[dict[str, Any]] = []
+    for rank, row in enumerate(rows, start=1):
+        for prefix, name in figures:
+            if f"{prefix}_rate" not in row:
+                continue
+            points.append(
+                {
+                    "rank": rank,
+                    "reading": reading_label(row),
+                    "figure": name,
+                    "label": row.get(f"{prefix}_label"),
+                    "rate": row.get(f"{prefix}_rate"),
+                    "ci_low": row.get(f"{prefix}_ci_low"),
+                    "ci_high": row.get(f"{prefix}_ci_high"),
+                    "grants": row.get(f"{prefix}_grants"),
+                    "decisions": row.get(f"{prefix}_decisions"),
+                    "diff_points": row.get(f"{prefix}_diff_points"),
+                    "matches": bool(row.get("matches")),
+                }
+            )
+    return points
+
+
+def claim_chart(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    claimed: Sequence[tuple[str, str, float, str]],
+    title: str,
+    synthetic: bool,
+    subtitle: str | None = None,
+) -> dict[str, Any]:
+    """A claim's readings against its claimed values: each reading's period (and baseline)
+    rate with its 95% interval, closest reading first along x, and a dashed rule at each
+    claimed value in its figure's colour. ``claimed`` is (row prefix, legend name, claimed
+    rate as a fraction, its label): ``("period", "period rate", 0.10, "claimed 10%")``.
+    Readings that reproduce the claim are filled; the others hollow."""
+    points = _claim_points(rows, [(prefix, name) for prefix, name, _, _ in claimed])
+    names = [name for _, name, _, _ in claimed]
+    color = alt.Color(
+        "figure:N",
+        title=None,
+        scale=alt.Scale(domain=names, range=["#1f5fa8", "#b35806"][: len(names)]),
+        legend=alt.Legend(orient="bottom", columns=1, labelLimit=360),
+    )
+    x_enc = alt.X(
+        "rank:Q",
+        title="reading, closest to the claim first",
+        scale=alt.Scale(domain=[0, len(rows) + 1], nice=False),
+        axis=alt.Axis(format="d", tickMinStep=1),
+    )
+    tips = [
+        alt.Tooltip("rank:Q", title="rank"),
+        alt.Tooltip("reading:N", title="reading"),
+        alt.Tooltip("label:N", title="period"),
+        alt.Tooltip("rate:Q", format=".1%", title="rate"),
+        alt.Tooltip("ci_low:Q", format=".1%", title="95% low"),
+        alt.Tooltip("ci_high:Q", format=".1%", title="95% high"),
+        alt.Tooltip("grants:Q", title="grants"),
+        alt.Tooltip("decisions:Q", title="decisions"),
+        alt.Tooltip("diff_points:Q", format="+.1f", title="points from the claim"),
+    ]
+    base = alt.Chart(_values(points))
+    intervals = base.mark_rule(opacity=0.6).encode(
+        x=x_enc, y=alt.Y("ci_low:Q", axis=RATE_AXIS), y2="ci_high:Q", color=color
+    )
+    matched = (
+        base.transform_filter("datum.matches")
+        .mark_point(filled=True, size=60)
+        .encode(x=x_enc, y="rate:Q", color=color, tooltip=tips)
+    )
+    other = (
+        base.transform_filter("!datum.matches")
+        .mark_point(filled=False, size=40, strokeWidth=1.5)
+        .encode(x=x_enc, y="rate:Q", color=color, tooltip=tips)
+    )
+    claims = alt.Chart(
+        _values(
+            [{"figure": name, "claimed": value, "text": text} for _, name, value, text in claimed]
+        )
+    )
+    rules = claims.mark_rule(strokeDash=[6, 4], strokeWidth=1.5).encode(y="claimed:Q", color=color)
+    labels = claims.mark_text(align="left", dx=4, dy=-7).encode(
+        x=alt.value(0), y="claimed:Q", text="text:N", color=color
+    )
+    layered = alt.layer(intervals, rules, labels, other, matched).properties(
+        title=_title(title, synthetic, subtitle)
+    )
+    return _finish(layered, 300)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from asylumlens.analytics import DEFAULT_DEFINITION, describe_definition
+from asylumlens.analytics.claims import CLAIM_SHAPES
 from asylumlens.analytics.disparity import not_a_judge
 from asylumlens.analytics.periods import parse_fiscal_years
 from asylumlens.errors import QueryError
@@ -26,6 +27,7 @@ from asylumlens.web.methodology import methodology_html, render_markdown
 from asylumlens.web.params import (
     DEFINITIONS,
     DIMENSIONS,
+    ClaimInputDep,
     DefinitionQuery,
     PeriodQuery,
     RatesQueryDep,
@@ -553,6 +555,66 @@ def nationality(
         entity,
         specs,
         (definition, since, until),
+    )
+
+
+CLAIM_EXAMPLE: Final = (
+    "plummeted to 10 percent in 2025, from the 28 percent average recorded between 2010 and 2024"
+)
+"""The figure issue 13 starts from, offered as an example on the empty form."""
+
+
+def claim_spec(view: views.View, synthetic: bool) -> dict[str, Any]:
+    """The readings against the claimed values (:func:`charts.claim_chart`)."""
+    told = view.facts.get("claim") or {}
+    claimed: list[tuple[str, str, float, str]] = []
+    for prefix, key in (("period", "rate"), ("baseline", "baseline_rate")):
+        percent = told.get(key)
+        if percent is not None:
+            text = f"claimed {float(percent):g}%"
+            claimed.append((prefix, f"{prefix} rate ({text})", float(percent) / 100.0, text))
+    release = view.facts.get("release")
+    return charts.claim_chart(
+        view.rows,
+        claimed=claimed,
+        title="Every reading against the claimed figures",
+        synthetic=synthetic,
+        subtitle=f"release {release}; filled: within tolerance; dashed: claimed",
+    )
+
+
+@router.get("/claim")
+def claim(request: Request, state: StateDep, q: ClaimInputDep) -> Response:
+    """ "Check a figure": the claim check's form, and, once a claim is given, what was
+    understood, the verdict, every reading ranked and charted. The URL is the permalink
+    (only the fields given); a claim the library refuses is this page again, as a 422
+    naming the field, with the form kept so it can be corrected."""
+    selected = {dim: list(codes) for dim, codes in q.where}
+    context: dict[str, Any] = {
+        "title": "Check a figure",
+        "q": q,
+        "selected": selected,
+        "options": _explorer_options(state, selected),
+        "shapes": CLAIM_SHAPES,
+        "example": CLAIM_EXAMPLE,
+    }
+    if not q.given:
+        return render_page(request, "claim.html", **context)
+    try:
+        view = views.claim(state.queries, q)
+    except QueryError as exc:
+        response = render_page(request, "claim.html", error=str(exc), **context)
+        response.status_code = 422
+        del response.headers["etag"]  # an error is not a rendering to revalidate
+        return response
+    return render_page(
+        request,
+        "claim.html",
+        view=view,
+        spec=claim_spec(view, state.info.synthetic),
+        twin="/api/v1/claim",
+        twin_query=urlencode(q.pairs()),
+        **context,
     )
 
 

@@ -353,3 +353,112 @@ def reject_unknown_page_parameters(request: Request) -> None:
     click-tracking names (``utm_*``, ``fbclid``...) on a shared link are ignored."""
     if (error := unknown_parameters(request, tolerate_tracking=True)) is not None:
         raise error
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    """The parameters of the claim check (``/claim``, ``/api/v1/claim``), as typed: the
+    figures stay text so the library reads their printed decimals (``10.4`` is ±0.05),
+    empty form fields are None, and the value is hashable (the memo's key)."""
+
+    sentence: str | None = None
+    rate: str | None = None
+    period: str | None = None
+    baseline_rate: str | None = None
+    baseline: str | None = None
+    where: Where = ()
+    tolerance: float | None = None
+
+    @property
+    def given(self) -> bool:
+        """Whether anything was asked (an empty form is not a bad claim)."""
+        return any(
+            v is not None
+            for v in (self.sentence, self.rate, self.period, self.baseline_rate, self.baseline)
+        )
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """The claim as query parameters, only the fields given: its permalink."""
+        out = [
+            (name, value)
+            for name, value in (
+                ("sentence", self.sentence),
+                ("rate", self.rate),
+                ("period", self.period),
+                ("baseline_rate", self.baseline_rate),
+                ("baseline", self.baseline),
+            )
+            if value is not None
+        ]
+        out += [("where", f"{dim}:{','.join(codes)}") for dim, codes in self.where]
+        if self.tolerance is not None:
+            out.append(("tolerance", f"{self.tolerance:g}"))
+        return out
+
+
+def _text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    stripped = " ".join(value.split())
+    return stripped or None
+
+
+def check_tolerance(value: str | None) -> float | None:
+    """Percentage points as typed, or None (empty too) for the claim's rounding; a value
+    that is not a number is a 422 naming the field (the library refuses one <= 0)."""
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        raise bad_params(
+            f"tolerance={text!r} is not a number of percentage points like 0.5"
+        ) from None
+    return number
+
+
+def claim_input(
+    sentence: Annotated[
+        str | None,
+        Query(
+            description='The claim as one sentence: "10% in 2025, from a 28% average between '
+            '2010 and 2024". Or give rate and period.'
+        ),
+    ] = None,
+    rate: Annotated[
+        str | None, Query(description="The claimed rate in percent, e.g. 10 or 10.4.")
+    ] = None,
+    period: Annotated[
+        str | None,
+        Query(description="FY2025, 2025 (fiscal or calendar), CY2025, or 2025-01-01..2025-09-30."),
+    ] = None,
+    baseline_rate: Annotated[
+        str | None, Query(description="The claimed baseline rate in percent, e.g. 28.")
+    ] = None,
+    baseline: Annotated[
+        str | None, Query(description="The baseline span: 2010-2024, FY2010-FY2024...")
+    ] = None,
+    where: WhereQuery = [],  # noqa: B006 - FastAPI copies defaults per request
+    tolerance: Annotated[
+        str | None,
+        Query(
+            description="Percentage points, more than 0. Default: the claim's rounding "
+            "(0.5 for a whole percent, 0.05 for one decimal)."
+        ),
+    ] = None,
+) -> ClaimInput:
+    """The claim's parameters, tidied and checked for form; the library checks the rest
+    (its QueryError names the field)."""
+    return ClaimInput(
+        sentence=_text(sentence),
+        rate=_text(rate),
+        period=_text(period),
+        baseline_rate=_text(baseline_rate),
+        baseline=_text(baseline),
+        where=parse_where(where),
+        tolerance=check_tolerance(tolerance),
+    )
+
+
+ClaimInputDep = Annotated[ClaimInput, Depends(claim_input)]

@@ -20,6 +20,7 @@ Suffix = Literal["json", "csv"]
 PAGE_TWINS: Final[dict[str, str]] = {
     "/index": "/api/v1/compare",
     "/explorer": "/api/v1/rates",
+    "/claim": "/api/v1/claim",
     "/judges": "/api/v1/judges",
     "/courts": "/api/v1/courts",
     "/nationalities": "/api/v1/nationalities",

@@ -21,8 +21,9 @@ from asylumlens.store import Release
 from asylumlens.web.catalog import Entity, find, label_column
 from asylumlens.web.errors import bad_params
 from asylumlens.web.groups import JudgeGroup
+from asylumlens.web.params import ClaimInput
 from asylumlens.web.provenance import source_name
-from asylumlens.web.queries import Frame, Queries, RatesQuery, Where
+from asylumlens.web.queries import Frame, Queries, RatesQuery, Where, where_mapping
 
 JUDGE_REPORT_MIN: Final = 100
 """TRAC publishes a judge report only after 100 asylum decisions in the period."""
@@ -503,3 +504,36 @@ def definitions() -> View:
             "other_relief": d.other_relief,
         })  # fmt: skip
     return View(DEFINITION_COLUMNS, rows)
+
+
+CLAIM_FACTS: Final = (
+    "understood", "verdict", "matched", "readings", "claim", "tolerance", "where",
+    "definitions", "excluded_definitions", "grant_sets", "queries", "synthetic", "release",
+)  # fmt: skip
+"""The check's ``df.attrs`` a page and its JSON twin show beside the readings."""
+
+
+def claim(queries: Queries, q: ClaimInput) -> View:
+    """The claim check (:func:`asylumlens.analytics.check_claim`): every reading, closest
+    first (``rows``, what the CSV twin holds), and what was understood, the tolerance and
+    the verdict (``facts``). A claim the library cannot read raises its QueryError, whose
+    one line names the field (and, for a sentence, lists the accepted shapes); the memo
+    keeps one sweep per claim, so the page and its twins cost one."""
+
+    def compute() -> Frame:
+        df = analytics.check_claim(
+            q.sentence,
+            rate=q.rate,
+            period=q.period,
+            baseline_rate=q.baseline_rate,
+            baseline=q.baseline,
+            where=where_mapping(q.where),
+            tolerance=q.tolerance,
+            store=queries.store,
+            release=queries.release,
+        )
+        return Frame.from_pandas(df)
+
+    frame = queries.memo.get(("claim", q), compute)
+    facts: dict[str, Any] = {k: frame.attrs[k] for k in CLAIM_FACTS if k in frame.attrs}
+    return View(frame.columns, list(frame.rows), facts=facts)
