@@ -55,7 +55,7 @@ from asylumlens.analytics.rates import (
     check_where_values,
     selected_decisions,
 )
-from asylumlens.analytics.source import ReleaseArg, Source, StoreArg, open_source
+from asylumlens.analytics.source import Engine, ReleaseArg, Source, StoreArg, open_source
 from asylumlens.errors import QueryError
 
 SWEPT_DEFINITIONS: Final = ("eoir", "eoir_admin_closure", "trac", "trac_case_outcome")
@@ -594,6 +594,7 @@ def check_claim(
     tolerance: float | None = None,
     store: StoreArg = None,
     release: ReleaseArg = None,
+    engine: Engine | None = None,
 ) -> pd.DataFrame:
     """Every reading of a claim, ranked by distance from it, one row per reading.
 
@@ -613,7 +614,7 @@ def check_claim(
     ``excluded_definitions``, ``queries`` and the release's provenance.
     """
     chosen = _the_claim(claim, rate, period, baseline_rate, baseline, where, tolerance)
-    with open_source(store, release) as source:
+    with open_source(store, release, engine=engine) as source:
         first_day, data_through = _data_range(source)
         _check_spans(chosen, first_day, data_through, source.release.id)
         probe = RatesSpec.build("eoir", (), chosen.where)

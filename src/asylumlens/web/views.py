@@ -531,6 +531,7 @@ def claim(queries: Queries, q: ClaimInput) -> View:
             tolerance=q.tolerance,
             store=queries.store,
             release=queries.release,
+            engine=queries.engine,
         )
         return Frame.from_pandas(df)
 
