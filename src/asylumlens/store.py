@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Final
+from typing import Final, cast
 
 import duckdb
 
@@ -43,6 +43,7 @@ from asylumlens import locks
 from asylumlens.crashpoints import crash_point
 from asylumlens.errors import StoreError
 from asylumlens.layout import RELEASE_TABLES
+from asylumlens.manifest import Manifest, ReleaseBlock
 
 DEFAULT_STORE = Path("asylumlens-data")
 STORE_ENV = "ASYLUMLENS_STORE"
@@ -66,8 +67,12 @@ def resolve_store_root(path: Path | None) -> Path:
     return Path(env) if env else DEFAULT_STORE
 
 
-def load_manifest(file: Path) -> dict[str, Any]:
-    """Read a release manifest, or raise one line naming the file and what is wrong."""
+def load_manifest(file: Path) -> Manifest:
+    """Read a release manifest, or raise one line naming the file and what is wrong.
+
+    Checked: a JSON object with ``release`` and ``tables`` objects; the rest of
+    :class:`~asylumlens.manifest.Manifest` is what ingest wrote (older manifests may lack
+    keys, which readers take with ``.get``)."""
     try:
         data = json.loads(file.read_bytes().decode("utf-8"))
     except OSError as exc:
@@ -81,7 +86,7 @@ def load_manifest(file: Path) -> dict[str, Any]:
     for block in ("release", "tables"):
         if not isinstance(data.get(block), dict):
             raise StoreError(f"{file}: not a valid manifest (no {block!r} object)")
-    return data
+    return cast(Manifest, data)
 
 
 def closest_release_ids(release_id: str, valid: Iterable[str]) -> list[str]:
@@ -113,16 +118,15 @@ class Release:
     path: Path
 
     @cached_property
-    def manifest(self) -> dict[str, Any]:
+    def manifest(self) -> Manifest:
         """The parsed ``manifest.json``; a :class:`StoreError` naming the file if it cannot
         be read or is not a manifest (the store lists such a release as damaged)."""
         return load_manifest(self.path / MANIFEST)
 
     @property
-    def info(self) -> dict[str, Any]:
+    def info(self) -> ReleaseBlock:
         """The manifest's ``release`` block: id, date, source, SHA-256, synthetic flag."""
-        info: dict[str, Any] = self.manifest["release"]
-        return info
+        return self.manifest["release"]
 
     @property
     def synthetic(self) -> bool:
