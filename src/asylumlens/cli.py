@@ -430,6 +430,7 @@ def status(
     Example: asylumlens status --store demo-data -f json
     """
     from asylumlens.errors import QueryError
+    from asylumlens.manifest import Manifest, ReleaseBlock
     from asylumlens.output import emit, emit_document
     from asylumlens.quality import table_quality
     from asylumlens.store import Store
@@ -440,13 +441,13 @@ def status(
         err_console.print("note: --json is deprecated; use -f json", highlight=False)
         fmt = Format.json
     rel = Store.resolve(store).release(release)
-    manifest = rel.manifest
+    manifest: Manifest = rel.manifest
     quality = table_quality(rel)
     keep = ("lines", "loaded", "repaired", "quarantined")
     tables = {
         t.table: {**{k: getattr(t, k) for k in keep}, "reasons": dict(t.reasons)} for t in quality
     }
-    info = manifest["release"]
+    info: ReleaseBlock = manifest["release"]
     if info.get("synthetic"):
         _synthetic_banner(f"release {info['id']}")
     if fmt is Format.json:

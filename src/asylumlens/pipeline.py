@@ -13,11 +13,12 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from asylumlens.errors import ReleaseError
 from asylumlens.ingest.load import IngestProgress, stage_release, write_manifest
 from asylumlens.ingest.source import ReleaseSource, file_sha256, open_release
+from asylumlens.manifest import Manifest
 from asylumlens.store import Release, Store, quote_identifier
 
 MEMORY_LIMIT = "3GB"
@@ -30,7 +31,7 @@ class IngestOutcome:
     release: Release
 
     @property
-    def manifest(self) -> dict[str, Any]:
+    def manifest(self) -> Manifest:
         return self.release.manifest
 
 
@@ -42,14 +43,14 @@ def _stat_fingerprint(source: ReleaseSource) -> str:
     return h.hexdigest()
 
 
-def _content_sha(manifest: dict[str, Any]) -> str:
+def _content_sha(manifest: Manifest) -> str:
     h = hashlib.sha256()
     for stem in sorted(manifest["tables"]):
         h.update(f"{stem}\t{manifest['tables'][stem]['sha256']}\n".encode())
     return h.hexdigest()
 
 
-def _keys_checked(manifest: dict[str, Any]) -> bool:
+def _keys_checked(manifest: Manifest) -> bool:
     """Whether ingest guaranteed unique case and proceeding keys: it checks the first field,
     so only when each table's key is its first column (as EOIR writes them)."""
     firsts = {

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from asylumlens.errors import QueryError
+from asylumlens.manifest import TableEntry
 from asylumlens.store import Release
 
 REJECT_COLUMNS: Final = ("table", "line", "reason", "detail", "raw")
@@ -43,24 +44,25 @@ class TableQuality:
 
 def table_quality(release: Release) -> list[TableQuality]:
     """Every table of ``release``, in its manifest's order."""
-    tables: Mapping[str, Any] = release.manifest.get("tables", {})
-    out: list[TableQuality] = []
-    for stem, entry in tables.items():
-        entry = entry or {}
-        out.append(
-            TableQuality(
-                table=stem,
-                lines=entry.get("lines"),
-                loaded=entry.get("loaded"),
-                repaired=entry.get("repaired"),
-                quarantined=entry.get("quarantined"),
-                reasons={str(k): int(v) for k, v in (entry.get("reasons") or {}).items()},
-                repairs={str(k): int(v) for k, v in (entry.get("repairs") or {}).items()},
-                count_txt=entry.get("count_txt"),
-                count_matches=entry.get("count_matches"),
-            )
-        )
-    return out
+    tables: Mapping[str, TableEntry] = release.manifest.get("tables", {})
+    return [_quality(stem, entry) for stem, entry in tables.items()]
+
+
+def _quality(stem: str, entry: TableEntry | None) -> TableQuality:
+    """One table's counts from its manifest entry; an older manifest may lack any key,
+    and an empty entry counts as nothing known."""
+    known: TableEntry | dict[str, Any] = entry or {}
+    return TableQuality(
+        table=stem,
+        lines=known.get("lines"),
+        loaded=known.get("loaded"),
+        repaired=known.get("repaired"),
+        quarantined=known.get("quarantined"),
+        reasons={str(k): int(v) for k, v in (known.get("reasons") or {}).items()},
+        repairs={str(k): int(v) for k, v in (known.get("repairs") or {}).items()},
+        count_txt=known.get("count_txt"),
+        count_matches=known.get("count_matches"),
+    )
 
 
 def reject_reasons(release: Release) -> list[str]:

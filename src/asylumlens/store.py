@@ -24,17 +24,18 @@ as plain folders in ``releases/`` until the next ingest moves them into ``data/`
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Final, cast
 
 import duckdb
 
@@ -42,6 +43,7 @@ from asylumlens import locks
 from asylumlens.crashpoints import crash_point
 from asylumlens.errors import StoreError
 from asylumlens.layout import RELEASE_TABLES
+from asylumlens.manifest import Manifest, ReleaseBlock
 
 DEFAULT_STORE = Path("asylumlens-data")
 STORE_ENV = "ASYLUMLENS_STORE"
@@ -50,6 +52,11 @@ STAGING_DIR = "staging"
 DATA_DIR = "data"
 MANIFEST = "manifest.json"
 MARKER = "PUBLISHED"
+
+RELEASE_TYPO_CUTOFF: Final = 0.8
+"""How alike (difflib's ratio, 0..1) a mistyped id must be to a release id to be offered
+as "did you mean": ids are dates, so any two share most characters (``2026-1101`` is 0.95
+from ``2026-11-01``, ``1999-01-01`` only 0.5)."""
 
 
 def resolve_store_root(path: Path | None) -> Path:
@@ -60,8 +67,12 @@ def resolve_store_root(path: Path | None) -> Path:
     return Path(env) if env else DEFAULT_STORE
 
 
-def load_manifest(file: Path) -> dict[str, Any]:
-    """Read a release manifest, or raise one line naming the file and what is wrong."""
+def load_manifest(file: Path) -> Manifest:
+    """Read a release manifest, or raise one line naming the file and what is wrong.
+
+    Checked: a JSON object with ``release`` and ``tables`` objects; the rest of
+    :class:`~asylumlens.manifest.Manifest` is what ingest wrote (older manifests may lack
+    keys, which readers take with ``.get``)."""
     try:
         data = json.loads(file.read_bytes().decode("utf-8"))
     except OSError as exc:
@@ -75,7 +86,28 @@ def load_manifest(file: Path) -> dict[str, Any]:
     for block in ("release", "tables"):
         if not isinstance(data.get(block), dict):
             raise StoreError(f"{file}: not a valid manifest (no {block!r} object)")
-    return data
+    return cast(Manifest, data)
+
+
+def closest_release_ids(release_id: str, valid: Iterable[str]) -> list[str]:
+    """Every id of ``valid``, the most like ``release_id`` first (difflib's ratio; equal
+    ones as difflib ranks them): how an unknown id's error lists the valid ones."""
+    ids = list(valid)
+    if not ids:
+        return []
+    ranked = difflib.get_close_matches(release_id, ids, n=len(ids), cutoff=0.0)
+    return ranked + [i for i in ids if i not in ranked]
+
+
+def mistyped_release_ids(release_id: str, valid: Iterable[str]) -> list[str]:
+    """The id (or the ids, when equally alike) of ``valid`` most like ``release_id``, if
+    it is at least :data:`RELEASE_TYPO_CUTOFF` alike: the one a typo probably meant. Only
+    the closest, since monthly ids differ from their neighbours in one or two characters."""
+    scored = [(difflib.SequenceMatcher(None, release_id, i).ratio(), i) for i in valid]
+    best = max((score for score, _ in scored), default=0.0)
+    if best < RELEASE_TYPO_CUTOFF:
+        return []
+    return [i for score, i in scored if score == best]
 
 
 @dataclass(frozen=True)
@@ -86,16 +118,15 @@ class Release:
     path: Path
 
     @cached_property
-    def manifest(self) -> dict[str, Any]:
+    def manifest(self) -> Manifest:
         """The parsed ``manifest.json``; a :class:`StoreError` naming the file if it cannot
         be read or is not a manifest (the store lists such a release as damaged)."""
         return load_manifest(self.path / MANIFEST)
 
     @property
-    def info(self) -> dict[str, Any]:
+    def info(self) -> ReleaseBlock:
         """The manifest's ``release`` block: id, date, source, SHA-256, synthetic flag."""
-        info: dict[str, Any] = self.manifest["release"]
-        return info
+        return self.manifest["release"]
 
     @property
     def synthetic(self) -> bool:
@@ -253,8 +284,12 @@ class Store:
             )
         if release_id is None:
             return releases[-1]
-        valid = ", ".join(r.id for r in releases)
-        raise StoreError(f"no release {release_id!r} in store {self.root}; valid: {valid}")
+        ids = [r.id for r in releases]
+        meant = mistyped_release_ids(release_id, ids)
+        hint = f"; did you mean {' or '.join(meant)}?" if meant else ""
+        raise StoreError(
+            f"no release {release_id!r} in store {self.root}; valid: {', '.join(ids)}{hint}"
+        )
 
     def _readable(self) -> tuple[list[Release], list[DamagedRelease]]:
         scan = self._scan()

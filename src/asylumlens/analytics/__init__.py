@@ -13,6 +13,8 @@ CLI and the web layer, and options can be added or reordered without breaking ca
     default_comparison(definition=DEFAULT_DEFINITION, *, store=None, release=None, ...)
     judges(court, *, nationality=None, definition=DEFAULT_DEFINITION, since=None,
            until=None, ..., unit=None)
+    judge_courts(judge, *, definition=DEFAULT_DEFINITION, where=None, since=None,
+                 until=None, unit=None, ...)   # courts by decisions, the main court first
     check_claim(claim=None, *, rate=None, period=None, baseline_rate=None,
                 baseline=None, where=None, tolerance=None, store=None, release=None)
     parse_claim(text)      # "plummeted to 10 percent in 2025, from the 28 percent ..."
@@ -36,6 +38,9 @@ Filter values (``where``, ``court``, ``nationality``) take a release's code in a
 a name (``{"court": "nyc"}``, ``{"nationality": "china"}``), resolved to one code or
 refused (``asylumlens.analytics.code_match``); ``df.attrs["where"]`` holds the codes used.
 
+The TRAC thresholds every interface shows: :data:`JUDGE_PERIOD_MIN` (100 decisions in
+the period for a judge report) and :data:`YEARLY_CELL_MIN` (25 decisions for a yearly rate).
+
 ``build_decisions(con, out)`` writes a release's fact table (the ingest pipeline calls it).
 """
 
@@ -55,15 +60,23 @@ from asylumlens.analytics.definitions import (
 )
 from asylumlens.analytics.dimensions import DIMENSIONS, Dimension
 from asylumlens.analytics.disparity import judges
+from asylumlens.analytics.judge_courts import judge_courts
 from asylumlens.analytics.periods import Period, parse_period
-from asylumlens.analytics.rates import default_min_decisions, rates
+from asylumlens.analytics.rates import (
+    JUDGE_PERIOD_MIN,
+    YEARLY_CELL_MIN,
+    default_min_decisions,
+    rates,
+)
 from asylumlens.analytics.source import Engine, default_engine
 
 __all__ = [
     "DEFAULT_DEFINITION",
     "DEFINITIONS",
     "DIMENSIONS",
+    "JUDGE_PERIOD_MIN",
     "UNITS",
+    "YEARLY_CELL_MIN",
     "Claim",
     "Definition",
     "Dimension",
@@ -79,6 +92,7 @@ __all__ = [
     "describe_definition",
     "find_codes",
     "get_definition",
+    "judge_courts",
     "judges",
     "parse_claim",
     "parse_period",

@@ -35,6 +35,9 @@ from asylumlens.errors import QueryError
 SHOWN: Final = 8
 """Candidates named in an error message (closest first)."""
 
+NEAR_MIN: Final = 0.5
+"""The closeness (0..1) from which a code is offered as a near match ("did you mean")."""
+
 NAME_FRAGMENT_MIN: Final = 3
 """The fewest characters a value needs before it may match part of a name (steps 4)."""
 
@@ -70,6 +73,17 @@ def closest(value: str, known: Iterable[KnownCode], limit: int = SHOWN) -> list[
     """``known`` ordered closest to ``value`` first (ties by code), at most ``limit``."""
     ranked = sorted(known, key=lambda k: (-_closeness(value, k), k.code))
     return ranked[:limit]
+
+
+def near_matches(value: str, known: Iterable[KnownCode], limit: int = SHOWN) -> list[KnownCode]:
+    """The codes ``value`` may have meant ("did you mean"), closest first (ties by code):
+    those at least :data:`NEAR_MIN` close to the code or the label (a label containing the
+    value always is), at most ``limit``. None for an empty value or when nothing is that
+    close: the caller then offers something else (the web: the largest caseloads)."""
+    if not _fold(value):
+        return []
+    scored = sorted(((_closeness(value, k), k) for k in known), key=lambda s: (-s[0], s[1].code))
+    return [k for score, k in scored if score >= NEAR_MIN][:limit]
 
 
 def _listed(value: str, candidates: Sequence[KnownCode]) -> str:

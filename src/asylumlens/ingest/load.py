@@ -60,6 +60,7 @@ from asylumlens.ingest.staging import (
     prepared_in_order,
 )
 from asylumlens.ingest.typed_read import rejected_lines, row_count, sql_path, typed_csv_source
+from asylumlens.manifest import Manifest
 
 __all__ = [
     "COUNT_TXT_TOLERANCE",
@@ -145,7 +146,7 @@ def stage_release(
     progress: IngestProgress | None = None,
     memory_limit: str = "3GB",
     allow_count_mismatch: bool = False,
-) -> dict[str, Any]:
+) -> Manifest:
     """Load every table of ``source`` into ``out_dir``; write and return the manifest.
 
     Fails (:class:`ReleaseError`) on a table whose line count disagrees with Count.txt,

@@ -6,36 +6,38 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Literal, cast
 
 from asylumlens.ingest.source import ReleaseSource
+from asylumlens.manifest import IgnoredFile, Manifest, TableEntry
 
 
 def release_manifest(
     source: ReleaseSource,
-    tables: dict[str, Any],
+    tables: dict[str, TableEntry],
     *,
     source_sha256: str,
     started: float,
     integrity_seconds: float,
-) -> dict[str, Any]:
+) -> Manifest:
     """The manifest of a release whose tables are all staged (``started``: monotonic time
     the ingest began)."""
     from asylumlens import __version__
 
+    kind: Literal["zip", "folder"] = "zip" if source.is_zip else "folder"
     return {
         "release": {
             "id": source.release_id,
             "date": source.release_date.isoformat() if source.release_date else None,
             "folder": source.folder_name,
             "source": str(source.path.resolve()),
-            "source_kind": "zip" if source.is_zip else "folder",
+            "source_kind": kind,
             "source_sha256": source_sha256,
             "fingerprint": source.fingerprint(),
             "synthetic": source.synthetic_note is not None,
             "synthetic_note": source.synthetic_note,
             "count_txt": bool(source.count_txt),
-            "ignored": source.ignored,
+            "ignored": cast(list[IgnoredFile], source.ignored),
             "ignored_total": source.ignored_total,
             "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "asylumlens_version": __version__,
@@ -52,7 +54,7 @@ def release_manifest(
     }
 
 
-def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:
+def write_manifest(out_dir: Path, manifest: Manifest) -> None:
     """Write ``out_dir/manifest.json`` through a temporary file and a rename."""
     tmp = out_dir / "manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", encoding="utf-8")

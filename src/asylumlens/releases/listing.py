@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from asylumlens.manifest import ReleaseBlock
 from asylumlens.store import Store
 
 
@@ -17,8 +19,8 @@ def release_rows(store: Store) -> list[dict[str, Any]]:
     """
     rows: list[dict[str, Any]] = []
     for rel in store.releases():
-        info = rel.info
-        totals = rel.manifest.get("totals", {})
+        info: ReleaseBlock = rel.info
+        totals: Mapping[str, object] = rel.manifest.get("totals", {})
         rows.append(
             {
                 "id": rel.id,

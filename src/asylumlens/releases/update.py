@@ -15,11 +15,11 @@ manual run must not both ingest the zip the first one just downloaded.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import httpx
 
@@ -59,7 +59,7 @@ class UpdateOutcome:
             label = f"release {rel.id}" + (" [SYNTHETIC]" if rel.synthetic else "")
         if self.status == "unchanged":
             return f"unchanged: {self.fetch.path.name} is already in the store as {label}"
-        totals: dict[str, Any] = rel.manifest.get("totals", {}) if rel else {}
+        totals: Mapping[str, object] = rel.manifest.get("totals", {}) if rel else {}
         return (
             f"ingested {label} from {self.fetch.path.name} ({self.fetch.status}): "
             f"{totals.get('loaded', 0):,} rows loaded, "

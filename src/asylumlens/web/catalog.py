@@ -7,11 +7,11 @@ code is "known" exactly when some rate can be computed for it.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Final, Literal
 from urllib.parse import quote
 
+from asylumlens.analytics.code_match import KnownCode, near_matches
 from asylumlens.web.errors import Suggestion, not_found
 from asylumlens.web.queries import Queries
 
@@ -95,21 +95,10 @@ def find(queries: Queries, kind: Kind, code: str) -> Entity:
 
 
 def suggest(known: list[Entity], text: str, limit: int = 8) -> list[Suggestion]:
-    """Near matches over codes and labels (difflib), then labels containing the text."""
-    needle = text.strip().lower()
-    by_code = {e.code.lower(): e for e in known}
-    by_label = {e.label.lower(): e for e in known if e.label}
-    picked: dict[str, Entity] = {}
-    for match in difflib.get_close_matches(needle, list(by_code), n=limit, cutoff=0.5):
-        picked.setdefault(by_code[match].code, by_code[match])
-    for match in difflib.get_close_matches(needle, list(by_label), n=limit, cutoff=0.5):
-        picked.setdefault(by_label[match].code, by_label[match])
-    if needle:
-        for label, entity in by_label.items():
-            if needle in label:
-                picked.setdefault(entity.code, entity)
-    if not picked:  # nothing close: offer the largest, so the page is never a dead end
-        picked = {e.code: e for e in known[:5]}
-    return [
-        Suggestion(code=e.code, label=e.label, url=e.path) for e in list(picked.values())[:limit]
-    ]
+    """Near matches over codes and labels, closest first (the library's rule,
+    :func:`asylumlens.analytics.code_match.near_matches`); when nothing is near, the
+    largest caseloads, so the page is never a dead end."""
+    by_code = {e.code: e for e in known}
+    near = near_matches(text, (KnownCode(e.code, e.label) for e in known), limit)
+    picked = [by_code[k.code] for k in near] or known[:5]
+    return [Suggestion(code=e.code, label=e.label, url=e.path) for e in picked[:limit]]

@@ -15,7 +15,6 @@ the page renderer.
 
 from __future__ import annotations
 
-import difflib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from jinja2 import Environment
 
 from asylumlens.analytics import Engine
 from asylumlens.errors import StoreError
-from asylumlens.store import Release, Store
+from asylumlens.store import Release, Store, closest_release_ids
 from asylumlens.web.errors import not_found
 from asylumlens.web.provenance import ReleaseInfo, release_etag, release_info
 from asylumlens.web.queries import Queries
@@ -89,9 +88,7 @@ def build_state(
 
 
 def _unknown(store: Store, release_id: str) -> WebState:
-    valid = [r.id for r in store.releases()]
-    ranked = difflib.get_close_matches(release_id, valid, n=len(valid), cutoff=0.0)
-    ranked += [v for v in valid if v not in ranked]
+    ranked = closest_release_ids(release_id, (r.id for r in store.releases()))
     raise not_found(
         f"no release {release_id!r} in this store; valid: {', '.join(ranked) or 'none'}"
     )

@@ -400,7 +400,7 @@ def judge(
             synthetic=synthetic,
             series="series",
             subtitle=f"{definition} definition; hollow, no line: fewer than "
-            f"{views.YEAR_MIN} decisions that year",
+            f"{view.facts['year_min']} decisions that year",
         ),
     }
     for dim in ("nationality", "custody", "represented"):

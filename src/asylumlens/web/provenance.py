@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from asylumlens import __version__
+from asylumlens.manifest import ReleaseBlock
 from asylumlens.store import Release
 
 
@@ -46,7 +47,7 @@ def source_name(source: Any) -> str | None:
 
 
 def release_info(release: Release) -> ReleaseInfo:
-    info: dict[str, Any] = release.info
+    info: ReleaseBlock = release.info
     raw_date = info.get("date")
     source = info.get("source")
     sha = info.get("source_sha256")

@@ -25,12 +25,6 @@ from asylumlens.web.params import ClaimInput
 from asylumlens.web.provenance import source_name
 from asylumlens.web.queries import Frame, Queries, RatesQuery, Where, where_mapping
 
-JUDGE_REPORT_MIN: Final = 100
-"""TRAC publishes a judge report only after 100 asylum decisions in the period."""
-
-YEAR_MIN: Final = 25
-"""TRAC shows a judge's yearly rate only for years with at least 25 decisions."""
-
 TOP_N: Final = 12
 
 
@@ -262,6 +256,29 @@ def judge_vs_court(
     return Frame(VS_COURT_COLUMNS, tuple(rows))
 
 
+def main_courts(
+    queries: Queries,
+    judge: Entity,
+    definition: str,
+    since: str | None,
+    until: str | None,
+    group: Where = (),
+) -> Frame:
+    """The courts the judge sat in, main court first: the library's
+    :func:`~asylumlens.analytics.judge_courts` (``attrs["basis"]``: ``group`` or ``all``)."""
+    df = analytics.judge_courts(
+        judge.code,
+        definition=definition,
+        where=where_mapping(group),
+        since=since,
+        until=until,
+        store=queries.store,
+        release=queries.release,
+        engine=queries.engine,
+    )
+    return Frame.from_pandas(df)
+
+
 def judge_for_group(queries: Queries, code: str, definition: str, group: JudgeGroup) -> View:
     """The judge page for a group as given in its URL (the page and its JSON twin share
     this): ``last=N`` resolved to fiscal years, group values resolved to codes."""
@@ -296,19 +313,13 @@ def judge(
             RatesQuery(definition=definition, by=by, where=where, since=since, until=until, **kw),
         )
 
-    by_year = within(mine, ("fiscal_year",), min_decisions=YEAR_MIN)
+    by_year = within(mine, ("fiscal_year",), min_decisions=analytics.YEARLY_CELL_MIN)
     view = View.of(by_year, judge=entity, definition=definition)
     view.facts["group"] = {dim: codes[0] for dim, codes in group}
-    courts = within(mine, ("court",))
-    view.facts["court_basis"] = "group" if courts.rows else "all"
-    if not courts.rows:  # nothing in this group: still compare with the judge's usual court
-        only_judge: Where = (("judge", (entity.code,)),)
-        courts = _rates(queries, RatesQuery(definition="eoir", by=("court",), where=only_judge))
-    sat_in = [r for r in top(courts.rows, len(courts.rows)) if r.get("court") is not None]
-    view.facts["courts"] = [
-        {"court": r["court"], "court_name": r.get("court_name"), "total": r.get("total")}
-        for r in sat_in
-    ]
+    courts = main_courts(queries, entity, definition, since, until, group)
+    view.facts["court_basis"] = courts.attrs["basis"]
+    sat_in = list(courts.rows)
+    view.facts["courts"] = sat_in
     court: Entity | None = None
     if sat_in:
         court = find(queries, "courts", str(sat_in[0]["court"]))
@@ -323,9 +334,9 @@ def judge(
     total = sum(int(r.get("total") or 0) for r in by_year.rows)
     view.facts.update(
         total=total,
-        report_min=JUDGE_REPORT_MIN,
-        year_min=YEAR_MIN,
-        below_report_min=total < JUDGE_REPORT_MIN,
+        report_min=analytics.JUDGE_PERIOD_MIN,
+        year_min=analytics.YEARLY_CELL_MIN,
+        below_report_min=total < analytics.JUDGE_PERIOD_MIN,
     )
     for dim in ("nationality", "custody", "represented"):
         mix = within(mine, (dim,))
