@@ -132,11 +132,17 @@ def _phone_paths(store: Store) -> list[str]:
         "/methodology",
         "/data",
         "/api",
+        "/claim?rate=20&period=FY2020",
     ]
 
 
-def test_no_page_is_wider_than_a_phone(browser: Browser, base_url: str, store: Store) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+@pytest.mark.parametrize("phone", [390, 360])
+def test_no_page_is_wider_than_a_phone(
+    browser: Browser, base_url: str, store: Store, phone: int
+) -> None:
+    """No page lays out wider than the phone: 390 px (a current iPhone) and 360 px (the
+    narrow Android width the layout is designed down to)."""
+    context = browser.new_context(viewport={"width": phone, "height": 844}, is_mobile=True)
     page = context.new_page()
     try:
         wide = {}
@@ -145,7 +151,7 @@ def test_no_page_is_wider_than_a_phone(browser: Browser, base_url: str, store: S
             if page.locator("[data-chart-spec]").count():
                 wait_for_charts(page)
             width = page.evaluate("document.documentElement.scrollWidth")
-            if width > 390:
+            if width > phone:
                 wide[path] = width
         assert wide == {}
     finally:
