@@ -53,28 +53,21 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     return web_store(tmp_path_factory.getbasetemp())
 
 
-@pytest.fixture(scope="module")
-def base_url(store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    log = tmp_path_factory.mktemp("server") / "serve.log"
-    with log.open("wb") as out:
+@contextlib.contextmanager
+def serving(root: Path, port: int, log: Path) -> Iterator[str]:
+    """A real ``asylumlens serve`` over ``root`` on ``port`` until the block ends.
+
+    Yields the base URL once ``/api/v1/release`` answers 200; fails the test with the
+    server's log (appended to ``log``) if it exits early or is not up within 90 s.
+    """
+    url = f"http://127.0.0.1:{port}"
+    with log.open("ab") as out:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "asylumlens",
-                "serve",
-                "--store",
-                str(store.root),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
+            [sys.executable, "-m", "asylumlens", "serve", "--store", str(root),
+             "--host", "127.0.0.1", "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
+        )  # fmt: skip
         try:
             deadline = time.monotonic() + 90
             while True:
@@ -94,6 +87,13 @@ def base_url(store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(scope="module")
+def base_url(store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("server") / "serve.log"
+    with serving(store.root, free_port(), log) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
