@@ -3,7 +3,7 @@
 its test on any console error or any request leaving the server.
 
 ``tests/conftest.py`` loads this module as a plugin, so its fixtures (``store``, ``base_url``,
-``browser``, ``watched``) reach every module; a browser test module sets ``pytestmark =
+``browser``, ``watched``, ``sized``) reach every module; a browser test module sets ``pytestmark =
 BROWSER_MARKS`` and imports the helpers it uses. A module with its own ``store`` fixture
 overrides this one.
 """
@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -125,15 +126,37 @@ class Watched:
         page.route("**/*", guard)
 
 
-@pytest.fixture()
-def watched(browser: Browser, base_url: str) -> Iterator[Watched]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    w = Watched(page, base_url)
+@contextlib.contextmanager
+def watching(browser: Browser, base_url: str, **context_options: Any) -> Iterator[Watched]:
+    """A fresh browser context's page, watched; on exit, no foreign request, no console error."""
+    context = browser.new_context(**context_options)
+    w = Watched(context.new_page(), base_url)
     yield w
     context.close()
     assert w.foreign == [], f"requests outside the server: {w.foreign}"
     assert w.errors == [], f"console errors: {w.errors}"
+
+
+@pytest.fixture()
+def watched(browser: Browser, base_url: str) -> Iterator[Watched]:
+    with watching(
+        browser, base_url, viewport={"width": 1280, "height": 900}, accept_downloads=True
+    ) as w:
+        yield w
+
+
+WIDTHS = {"desktop": 1280, "phone": 390}
+"""The two widths the ``sized`` fixture runs a test at; the phone one is also ``is_mobile``."""
+
+
+@pytest.fixture(params=list(WIDTHS))
+def sized(request: pytest.FixtureRequest, browser: Browser, base_url: str) -> Iterator[Watched]:
+    """A watched page at desktop and at phone width (844 px tall), one test run each."""
+    width = WIDTHS[request.param]
+    with watching(
+        browser, base_url, viewport={"width": width, "height": 844}, is_mobile=width < 600
+    ) as w:
+        yield w
 
 
 def wait_for_charts(page: Page) -> int:
