@@ -2,10 +2,11 @@
 ``asylumlens serve`` on a free loopback port over the web test store, and a page that fails
 its test on any console error or any request leaving the server.
 
-``tests/conftest.py`` loads this module as a plugin, so its fixtures (``store``, ``base_url``,
-``browser``, ``watched``, ``sized``) reach every module; a browser test module sets ``pytestmark =
+``tests/conftest.py`` loads this module as a plugin, so its fixtures (``base_url``,
+``browser``, ``watched``, ``sized``) reach every module; ``store`` (the web test store) comes
+from ``web_support``, the other plugin. A browser test module sets ``pytestmark =
 BROWSER_MARKS`` and imports the helpers it uses. A module with its own ``store`` fixture
-overrides this one.
+overrides that one.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 from asylumlens import analytics
 from asylumlens.store import Store
-from web_support import web_store
 
 CHROMIUM = Path(os.environ.get("ASYLUMLENS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -47,11 +47,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="session")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    return web_store(tmp_path_factory.getbasetemp())
 
 
 @contextlib.contextmanager
