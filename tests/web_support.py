@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # as the web test modules import it
     from fastapi.testclient import TestClient
 
+from analytics_support import Builder
 from asylumlens.pipeline import ingest_release
 from asylumlens.store import Store
 from asylumlens.synth import generate
@@ -41,6 +43,18 @@ def web_store(base: Path) -> Store:
             made = generate(base / "web-synth", cases=CASES, seed=SEED)
             ingest_release(made.release, store)
     return store
+
+
+def publish_nyc(root: Path, release_id: str, fy2026_grants: int) -> None:
+    """A hand-built release at court NYC, judges JAA and JBB, 10 decisions a fiscal year:
+    5 of 10 granted in FY2024 and FY2025, ``fy2026_grants`` of 10 in FY2026 (the pinned-
+    release suites publish two of these with different FY2026 numbers)."""
+    b = Builder()
+    for fy, grants in ((2024, 5), (2025, 5), (2026, fy2026_grants)):
+        for i in range(10):
+            judge = "JAA" if i % 2 else "JBB"
+            b.decided(date(fy, 3, 1), "G" if i < grants else "D", ij_code=judge)
+    b.publish(root, release_id=release_id, release_date=release_id)
 
 
 @pytest.fixture(scope="session")
