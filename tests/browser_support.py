@@ -2,10 +2,11 @@
 ``asylumlens serve`` on a free loopback port over the web test store, and a page that fails
 its test on any console error or any request leaving the server.
 
-``tests/conftest.py`` loads this module as a plugin, so its fixtures (``store``, ``base_url``,
-``browser``, ``watched``) reach every module; a browser test module sets ``pytestmark =
+``tests/conftest.py`` loads this module as a plugin, so its fixtures (``base_url``,
+``browser``, ``watched``, ``sized``) reach every module; ``store`` (the web test store) comes
+from ``web_support``, the other plugin. A browser test module sets ``pytestmark =
 BROWSER_MARKS`` and imports the helpers it uses. A module with its own ``store`` fixture
-overrides this one.
+overrides that one.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,7 +27,6 @@ from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 from asylumlens import analytics
 from asylumlens.store import Store
-from web_support import web_store
 
 CHROMIUM = Path(os.environ.get("ASYLUMLENS_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -48,33 +49,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    return web_store(tmp_path_factory.getbasetemp())
+@contextlib.contextmanager
+def serving(root: Path, port: int, log: Path) -> Iterator[str]:
+    """A real ``asylumlens serve`` over ``root`` on ``port`` until the block ends.
 
-
-@pytest.fixture(scope="module")
-def base_url(store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    log = tmp_path_factory.mktemp("server") / "serve.log"
-    with log.open("wb") as out:
+    Yields the base URL once ``/api/v1/release`` answers 200; fails the test with the
+    server's log (appended to ``log``) if it exits early or is not up within 90 s.
+    """
+    url = f"http://127.0.0.1:{port}"
+    with log.open("ab") as out:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "asylumlens",
-                "serve",
-                "--store",
-                str(store.root),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
+            [sys.executable, "-m", "asylumlens", "serve", "--store", str(root),
+             "--host", "127.0.0.1", "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
+        )  # fmt: skip
         try:
             deadline = time.monotonic() + 90
             while True:
@@ -94,6 +83,13 @@ def base_url(store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(scope="module")
+def base_url(store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("server") / "serve.log"
+    with serving(store.root, free_port(), log) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -125,15 +121,37 @@ class Watched:
         page.route("**/*", guard)
 
 
-@pytest.fixture()
-def watched(browser: Browser, base_url: str) -> Iterator[Watched]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    w = Watched(page, base_url)
+@contextlib.contextmanager
+def watching(browser: Browser, base_url: str, **context_options: Any) -> Iterator[Watched]:
+    """A fresh browser context's page, watched; on exit, no foreign request, no console error."""
+    context = browser.new_context(**context_options)
+    w = Watched(context.new_page(), base_url)
     yield w
     context.close()
     assert w.foreign == [], f"requests outside the server: {w.foreign}"
     assert w.errors == [], f"console errors: {w.errors}"
+
+
+@pytest.fixture()
+def watched(browser: Browser, base_url: str) -> Iterator[Watched]:
+    with watching(
+        browser, base_url, viewport={"width": 1280, "height": 900}, accept_downloads=True
+    ) as w:
+        yield w
+
+
+WIDTHS = {"desktop": 1280, "phone": 390}
+"""The two widths the ``sized`` fixture runs a test at; the phone one is also ``is_mobile``."""
+
+
+@pytest.fixture(params=list(WIDTHS))
+def sized(request: pytest.FixtureRequest, browser: Browser, base_url: str) -> Iterator[Watched]:
+    """A watched page at desktop and at phone width (844 px tall), one test run each."""
+    width = WIDTHS[request.param]
+    with watching(
+        browser, base_url, viewport={"width": width, "height": 844}, is_mobile=width < 600
+    ) as w:
+        yield w
 
 
 def wait_for_charts(page: Page) -> int:

@@ -24,7 +24,8 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 REPO = Path(__file__).resolve().parent.parent
 
-pytest_plugins = ["browser_support"]  # the browser suites' fixtures (a real server, Chromium)
+# the web store, app and TestClient; the browser suites' fixtures (a real server, Chromium)
+pytest_plugins = ["web_support", "browser_support"]
 
 CHROMIUM = Path(os.environ.get("ASYLUMLENS_CHROMIUM", "/usr/bin/chromium"))
 

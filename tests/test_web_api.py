@@ -12,7 +12,6 @@ import io
 import json
 import math
 import warnings
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -30,23 +29,6 @@ from asylumlens.errors import QueryError
 from asylumlens.output import jsonable
 from asylumlens.store import Store
 from asylumlens.web import create_app
-from web_support import web_store
-
-
-@pytest.fixture(scope="session")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    return web_store(tmp_path_factory.getbasetemp())
-
-
-@pytest.fixture(scope="module")
-def app(store: Store) -> FastAPI:
-    return create_app(store)
-
-
-@pytest.fixture(scope="module")
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
 
 
 def library_rows(df: pd.DataFrame) -> list[dict[str, Any]]:

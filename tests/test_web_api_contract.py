@@ -14,7 +14,6 @@ import html
 import io
 import re
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,27 +35,10 @@ from asylumlens.web.cache import ResponseMemo
 from asylumlens.web.formats import url_etag
 from asylumlens.web.provenance import release_etag, release_info
 from test_web_hostile import live
-from web_support import web_store
 
 ORIGIN = "https://notebook.example"
 BIG_CASES = 20_000
 """A synthetic release whose judge x fiscal-year table has 4,000+ rows (about 5,000)."""
-
-
-@pytest.fixture(scope="session")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    return web_store(tmp_path_factory.getbasetemp())
-
-
-@pytest.fixture(scope="module")
-def app(store: Store) -> FastAPI:
-    return create_app(store)
-
-
-@pytest.fixture(scope="module")
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ its button or Enter.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -20,19 +19,6 @@ from asylumlens.store import Store
 from browser_support import BROWSER_MARKS, Watched, top_code, wait_for_charts
 
 pytestmark = BROWSER_MARKS
-
-WIDTHS = {"desktop": 1280, "phone": 390}
-
-
-@pytest.fixture(params=list(WIDTHS))
-def sized(request: pytest.FixtureRequest, browser: Browser, base_url: str) -> Iterator[Watched]:
-    width = WIDTHS[request.param]
-    context = browser.new_context(viewport={"width": width, "height": 844}, is_mobile=width < 600)
-    w = Watched(context.new_page(), base_url)
-    yield w
-    context.close()
-    assert w.foreign == [], f"requests outside the server: {w.foreign}"
-    assert w.errors == [], f"console errors: {w.errors}"
 
 
 def _row_by_header(page: Page, row_id: str) -> dict[str, str]:

@@ -8,11 +8,9 @@ the page is never wider than the screen.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
 from asylumlens import analytics
 from asylumlens.store import Store
@@ -20,19 +18,7 @@ from browser_support import BROWSER_MARKS, Watched, wait_for_charts
 
 pytestmark = BROWSER_MARKS
 
-WIDTHS = {"desktop": 1280, "phone": 390}
 SEED = "plummeted to 10 percent in 2025, from the 28 percent average recorded between 2010 and 2024"
-
-
-@pytest.fixture(params=list(WIDTHS))
-def sized(request: pytest.FixtureRequest, browser: Browser, base_url: str) -> Iterator[Watched]:
-    width = WIDTHS[request.param]
-    context = browser.new_context(viewport={"width": width, "height": 844}, is_mobile=width < 600)
-    w = Watched(context.new_page(), base_url)
-    yield w
-    context.close()
-    assert w.foreign == [], f"requests outside the server: {w.foreign}"
-    assert w.errors == [], f"console errors: {w.errors}"
 
 
 def table_rows(page: Page) -> list[list[str]]:

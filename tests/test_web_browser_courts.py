@@ -4,11 +4,6 @@ generic "IMMIGRATION COURT", and the chart draws one bar per court listed in it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from playwright.sync_api import Browser
-
 from asylumlens import analytics
 from asylumlens.store import Store
 from browser_support import BROWSER_MARKS, Watched, wait_for_charts
@@ -16,18 +11,6 @@ from browser_support import BROWSER_MARKS, Watched, wait_for_charts
 pytestmark = BROWSER_MARKS
 
 GENERIC = "IMMIGRATION COURT"
-
-
-@pytest.fixture(params=[(1280, 900), (390, 844)], ids=["desktop", "phone"])
-def sized(request: pytest.FixtureRequest, browser: Browser, base_url: str) -> Iterator[Watched]:
-    width, height = request.param
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    w = Watched(page, base_url)
-    yield w
-    context.close()
-    assert w.foreign == [], w.foreign
-    assert w.errors == [], w.errors
 
 
 def test_courts_are_named_and_charted(sized: Watched, base_url: str, store: Store) -> None:

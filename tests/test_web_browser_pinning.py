@@ -20,68 +20,19 @@ B 2026-11-01  5 / 10  5 / 10  7 / 10  17 / 30 = 56.7%
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
-from analytics_support import Builder
-from browser_support import BROWSER_MARKS, Watched, free_port, wait_for_charts
+from browser_support import BROWSER_MARKS, Watched, free_port, serving, wait_for_charts
+from web_support import publish_nyc
 
 pytestmark = BROWSER_MARKS
 
 A, B = "2026-10-01", "2026-11-01"
 COURT = "/courts/NYC"
-
-
-def publish(root: Path, release_id: str, fy2026_grants: int) -> None:
-    """One release: 5 of 10 granted in FY2024 and FY2025, ``fy2026_grants`` of 10 in FY2026."""
-    b = Builder()
-    for fy, grants in ((2024, 5), (2025, 5), (2026, fy2026_grants)):
-        for i in range(10):
-            judge = "JAA" if i % 2 else "JBB"
-            b.decided(date(fy, 3, 1), "G" if i < grants else "D", ij_code=judge)
-    b.publish(root, release_id=release_id, release_date=release_id)
-
-
-@contextlib.contextmanager
-def serving(root: Path, port: int, log: Path) -> Iterator[str]:
-    """A real ``asylumlens serve`` over ``root`` on ``port`` until the block ends."""
-    url = f"http://127.0.0.1:{port}"
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "asylumlens", "serve", "--store", str(root),
-             "--host", "127.0.0.1", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"server exited early:\n{log.read_text()}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(f"{url}/api/v1/release", timeout=2).status_code == 200:
-                        break
-                if time.monotonic() > deadline:
-                    pytest.fail(f"server did not start:\n{log.read_text()}")
-                time.sleep(0.25)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def figures(page: Page) -> dict[str, object]:
@@ -103,7 +54,7 @@ def test_pinned_permalink_keeps_its_figures_after_a_newer_release(
     browser: Browser, tmp_path: Path, width: int
 ) -> None:
     root = tmp_path / "store"
-    publish(root, A, 3)
+    publish_nyc(root, A, 3)
     port = free_port()
     log = tmp_path / "serve.log"
     pinned_url = f"http://127.0.0.1:{port}{COURT}?release={A}"
@@ -120,7 +71,7 @@ def test_pinned_permalink_keeps_its_figures_after_a_newer_release(
             fy2026 = [r for r in x["trend"] if isinstance(r, str) and r.startswith("2026")]
             assert len(fy2026) == 1 and "30.0%" in fy2026[0], x["trend"]
             assert page.locator("#newer-release").count() == 0  # A is the newest so far
-            publish(root, B, 7)  # ingested while the old process still serves A
+            publish_nyc(root, B, 7)  # ingested while the old process still serves A
 
         with serving(root, port, log) as url:  # restarted: the default is now B
             page.reload()

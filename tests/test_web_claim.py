@@ -15,14 +15,12 @@ import io
 import json
 import re
 import warnings
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pandas as pd
 import pytest
-from fastapi import FastAPI
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -32,26 +30,8 @@ from asylumlens import analytics
 from asylumlens.analytics.claims import CLAIM_SHAPES
 from asylumlens.output import jsonable
 from asylumlens.store import Store
-from asylumlens.web import create_app
-from web_support import web_store
 
 SEED = "plummeted to 10 percent in 2025, from the 28 percent average recorded between 2010 and 2024"
-
-
-@pytest.fixture(scope="session")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    return web_store(tmp_path_factory.getbasetemp())
-
-
-@pytest.fixture(scope="module")
-def app(store: Store) -> FastAPI:
-    return create_app(store)
-
-
-@pytest.fixture(scope="module")
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")

@@ -13,17 +13,15 @@ kind is requested, with and without a query of its own.
 from __future__ import annotations
 
 import re
-from datetime import date
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 
-from analytics_support import Builder
 from asylumlens.store import Store
 from asylumlens.web.app import create_app
+from web_support import publish_nyc
 
 OLD, NEW = "2026-10-01", "2026-11-01"
 
@@ -51,20 +49,11 @@ PAGES = (
 )
 
 
-def publish(root: Path, release_id: str, fy2026_grants: int) -> None:
-    b = Builder()
-    for fy, grants in ((2024, 5), (2025, 5), (2026, fy2026_grants)):
-        for i in range(10):
-            judge = "JAA" if i % 2 else "JBB"
-            b.decided(date(fy, 3, 1), "G" if i < grants else "D", ij_code=judge)
-    b.publish(root, release_id=release_id, release_date=release_id)
-
-
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     root = tmp_path_factory.mktemp("pinned-links")
-    publish(root, OLD, 3)
-    publish(root, NEW, 7)
+    publish_nyc(root, OLD, 3)
+    publish_nyc(root, NEW, 7)
     return TestClient(create_app(Store(root)))
 
 

@@ -60,6 +60,30 @@ def _tooltip(label_field: str, label_title: str) -> list[alt.Tooltip]:
     ]
 
 
+def _points(
+    base: alt.Chart,
+    test: str,
+    size: int,
+    x: Any,
+    color: Any,
+    tips: list[alt.Tooltip],
+    *,
+    filled: bool = False,
+    opacity: Any = alt.Undefined,
+) -> alt.Chart:
+    """The ``rate`` points of the rows passing ``test`` (a Vega expression): filled for the
+    rows that count, hollow rings (a 1.5 px stroke) for the others, so the two read apart
+    without relying on colour."""
+    mark = base.transform_filter(test)
+    mark = (
+        mark.mark_point(filled=True, size=size)
+        if filled
+        else mark.mark_point(filled=False, size=size, strokeWidth=1.5)
+    )
+    points: alt.Chart = mark.encode(x=x, y="rate:Q", color=color, opacity=opacity, tooltip=tips)
+    return points
+
+
 def trend_chart(
     rows: Sequence[Mapping[str, Any]],
     *,
@@ -92,16 +116,8 @@ def trend_chart(
     bars = base.mark_rule().encode(
         x=x_enc, y="ci_low:Q", y2="ci_high:Q", color=color, opacity=opacity
     )
-    solid = (
-        base.transform_filter("!datum.below_threshold")
-        .mark_point(filled=True, size=45)
-        .encode(x=x_enc, y="rate:Q", color=color, tooltip=tips)
-    )
-    thin = (
-        base.transform_filter("datum.below_threshold")
-        .mark_point(filled=False, size=45, strokeWidth=1.5)
-        .encode(x=x_enc, y="rate:Q", color=color, opacity=alt.value(0.7), tooltip=tips)
-    )
+    solid = _points(base, "!datum.below_threshold", 45, x_enc, color, tips, filled=True)
+    thin = _points(base, "datum.below_threshold", 45, x_enc, color, tips, opacity=alt.value(0.7))
     layered = alt.layer(line, bars, solid, thin).properties(
         title=_title(title, synthetic, subtitle)
     )
@@ -287,16 +303,8 @@ def claim_chart(
     intervals = base.mark_rule(opacity=0.6).encode(
         x=x_enc, y=alt.Y("ci_low:Q", axis=RATE_AXIS), y2="ci_high:Q", color=color
     )
-    matched = (
-        base.transform_filter("datum.matches")
-        .mark_point(filled=True, size=60)
-        .encode(x=x_enc, y="rate:Q", color=color, tooltip=tips)
-    )
-    other = (
-        base.transform_filter("!datum.matches")
-        .mark_point(filled=False, size=40, strokeWidth=1.5)
-        .encode(x=x_enc, y="rate:Q", color=color, tooltip=tips)
-    )
+    matched = _points(base, "datum.matches", 60, x_enc, color, tips, filled=True)
+    other = _points(base, "!datum.matches", 40, x_enc, color, tips)
     claims = alt.Chart(
         _values(
             [{"figure": name, "claimed": value, "text": text} for _, name, value, text in claimed]
