@@ -16,6 +16,7 @@ import pytest
 from analytics_support import Builder
 from asylumlens.analytics import rates
 from asylumlens.analytics.claims import SWEPT_DEFINITIONS, check_claim
+from asylumlens.analytics.source import open_source
 from asylumlens.errors import QueryError
 
 
@@ -79,6 +80,14 @@ def sweep_release(root: Path, release_date: str = "2026-01-01") -> Path:
             case = b.case(nat="CH")
             b.application(b.proceeding(case, date(year, 2, 1)), "D")
             b.application(b.proceeding(case, date(year, 11, 1)), rng.choice(["G", "C"]))
+        for _ in range(2):  # decided again a year or more later; twice on one day
+            case = b.case(nat="ES")
+            b.application(b.proceeding(case, date(year, 3, 1)), "D")
+            later = date(min(year + 1 + rng.randrange(3), 2025), 5, 1)
+            b.application(b.proceeding(case, later), "G")
+            same_day = b.proceeding(b.case(nat="ES"), date(year, 6, 1))
+            b.application(same_day, "D")
+            b.application(same_day, "G")
     b.decided(date(2025, 12, 31), "D", nat="ES")  # CY2025 complete by a 2026-01-01 release
     b.publish(root, release_date=release_date)
     return root
@@ -130,9 +139,10 @@ def test_every_reading_agrees_with_rates(tmp_path: Path) -> None:
     assert len(df) == 96
     assert set(df["definition"]) == set(SWEPT_DEFINITIONS)
     assert set(df["year_basis"]) == {"fiscal years", "calendar years"}
-    # every family's readings from its few queries: 2 bases x (12 families + 4 for trac's
-    # narrowed grants by case and proceeding)
-    assert df.attrs["queries"] == 2 * (4 * 3 + 2)
+    # every reading, on both year bases, from one query of the rows alone in their case or
+    # proceeding, + one of the others per definition x (case, proceeding), + 2 for trac's
+    # narrowed grants by case and proceeding
+    assert df.attrs["queries"] == 1 + 4 * 2 + 2
     for _, row in df.iterrows():
         for role in ("period", "baseline"):
             grants, total, rate = library_figures(root, row, role)
@@ -249,3 +259,49 @@ def test_bad_input_names_the_value(tmp_path: Path, kwargs: dict[str, Any], messa
     with pytest.raises(QueryError) as err:
         check_claim(**kwargs, store=root)
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("unit", ["application", "case", "proceeding"])
+@pytest.mark.parametrize("definition", SWEPT_DEFINITIONS)
+def test_year_counts_give_each_frame_its_own_query(
+    tmp_path: Path, definition: str, unit: str
+) -> None:
+    """Counts by year (and year overtaken) summed over a frame of whole years are that
+    frame's own query, for any such span on either year basis, with cases decided twice in
+    one year, across the 1 October line, and years apart: which decision a case keeps
+    depends on the span."""
+    from asylumlens.analytics.claims import Frame, _run_frame, _YearCounts
+
+    root = sweep_release(tmp_path)
+    rng = random.Random(f"{definition}-{unit}")
+    spans: list[tuple[str, int, int]] = [("fiscal", 2010, 2025), ("calendar", 2010, 2025)]
+    for _ in range(8):
+        first, last = sorted(rng.randrange(2010, 2026) for _ in range(2))
+        spans.append((rng.choice(["fiscal", "calendar"]), first, last))
+    with open_source(root, None) as source:
+        for kind, first, last in spans:
+            if kind == "fiscal":
+                start, end = date(first - 1, 10, 1), date(last, 9, 30)
+            else:
+                start, end = date(first, 1, 1), date(last, 12, 31)
+            frame = Frame(definition, unit, None, kind, start, end)  # type: ignore[arg-type]
+            assert _YearCounts.covers(frame)
+            own = _run_frame(source, frame, ())
+            derived = _YearCounts(source, ()).frame(frame)
+            assert _cells(derived) == _cells(own), (kind, first, last)
+            assert sum(_cells(own).values()) > 0
+        assert not _YearCounts.covers(
+            Frame(definition, unit, None, "fiscal", date(2024, 10, 1), date(2025, 6, 30))  # type: ignore[arg-type]
+        )
+        assert not _YearCounts.covers(
+            Frame(definition, unit, None, None, date(2010, 1, 1), date(2025, 12, 31))  # type: ignore[arg-type]
+        )
+
+
+def _cells(counts: Any) -> dict[tuple[int, str], int]:
+    return {
+        (int(y), c): int(counts.n[i, j])
+        for i, y in enumerate(counts.years)
+        for j, c in enumerate(counts.codes)
+        if counts.n[i, j]
+    }

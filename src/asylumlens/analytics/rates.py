@@ -134,6 +134,14 @@ def default_min_decisions(by: Sequence[str]) -> int:
     return YEARLY_CELL_MIN
 
 
+def scoped(t: Any, where: tuple[tuple[str, tuple[FilterValue, ...]], ...]) -> Any:
+    """The rows of ``t`` that every filter of ``where`` keeps (any of a filter's values)."""
+    for name, values in where:
+        col = t[name]
+        t = t.filter(col == values[0] if len(values) == 1 else col.isin(values))
+    return t
+
+
 def selected_decisions(t: Any, spec: RatesSpec) -> Any:
     """The counted ASYL decisions of ``spec`` with an ``outcome`` column (an Ibis table)."""
     d = spec.definition
@@ -142,9 +150,7 @@ def selected_decisions(t: Any, spec: RatesSpec) -> Any:
         asyl = asyl.filter(asyl.case_type.isin(d.case_types))
     if d.initial_only:
         asyl = asyl.filter(asyl.initial_completion)
-    for name, values in spec.where:
-        col = asyl[name]
-        asyl = asyl.filter(col == values[0] if len(values) == 1 else col.isin(values))
+    asyl = scoped(asyl, spec.where)
     if spec.start is not None:
         asyl = asyl.filter(asyl.comp_date >= spec.start)
     if spec.end is not None:
@@ -181,15 +187,34 @@ def selected_decisions(t: Any, spec: RatesSpec) -> Any:
 def _latest_per_unit(asyl: Any, unit: str) -> Any:
     """The latest decision of each case (proceeding) among ``asyl``'s rows; same-day ties by
     :data:`CASE_PRIORITY`, then the newest application row."""
+    picked = asyl.mutate(_pick=ibis.row_number().over(_pick_window(asyl, unit)))
+    return picked.filter(picked._pick == 0).drop("_pick")
+
+
+def _pick_window(asyl: Any, unit: str) -> Any:
+    """Each unit's rows, the one :func:`_latest_per_unit` keeps first."""
     priority = asyl.appl_dec.substitute(
         {code: i for i, code in enumerate(CASE_PRIORITY)}, else_=len(CASE_PRIORITY)
     )
-    window = ibis.window(
+    return ibis.window(
         group_by=asyl[_UNIT_KEY[unit]],
         order_by=[asyl.comp_date.desc(), priority, asyl.idnproceedingappln.desc()],
     )
-    picked = asyl.mutate(_pick=ibis.row_number().over(window))
-    return picked.filter(picked._pick == 0).drop("_pick")
+
+
+def overtaken_rows(asyl: Any, unit: str) -> Any:
+    """The rows of ``asyl`` (counted rows, no span applied) that share their case
+    (proceeding) with another, each with ``overtaken_on``: the date of the row its unit
+    would keep instead of it, or null when it has none.
+
+    Why: over a span of dates, :func:`_latest_per_unit` keeps a row exactly when the row is
+    in the span and the row that overtakes it is not, that is when ``overtaken_on`` is null
+    or after the span's end (the overtaking row is never earlier, so never before the
+    start). So one query can count the unit's picks over many spans (the claim check
+    does). A row alone in its case is never overtaken (:func:`_one_per_unit`): those rows
+    need no window and are not here."""
+    rest = asyl.filter(asyl[_UNIT_COUNT[unit]] > 1)
+    return rest.mutate(overtaken_on=rest.comp_date.lag().over(_pick_window(rest, unit)))
 
 
 def _one_per_unit(asyl: Any, unit: str) -> Any:
