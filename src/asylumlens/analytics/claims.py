@@ -16,9 +16,8 @@ check sweeps every documented reading and ranks them by how far each lands from 
 * **grant set**: every grant code (G, F, C, I, P), or full grants only (G, F), the one
   alternative docs/methodology.md documents.
 
-The engine only counts: one query per family (definition × unit × year basis, and the
-narrowed grant set where it changes which decisions are counted), grouped by year and
-decision code; every grant set and aggregation is then computed from those counts in numpy.
+The engine only counts, by year and decision code (few queries for many readings: see
+``_YearCounts``); every grant set and aggregation is then computed from those counts in numpy.
 A test holds each reading's counts to :func:`asylumlens.analytics.rates` run with the same
 parameters.
 """
