@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from asylumlens import __version__
+from asylumlens.cli_deadlines import deadlines_app
 from asylumlens.errors import AsylumLensError
 from asylumlens.output import Format
 from asylumlens.releases.fetch_limits import (
@@ -1038,6 +1039,9 @@ def _claim_table(df: Any) -> Any:
     table = pd.DataFrame(rows)
     table.attrs.update(df.attrs)
     return table
+
+
+app.add_typer(deadlines_app, name="deadlines")
 
 
 def main() -> None:
