@@ -2,7 +2,7 @@
 
 PostgreSQL is real, never mocked: ``$ASYLUMLENS_TEST_POSTGRES_URL`` (a server where the
 user may create databases) if set, else a throwaway server this module starts from Debian's
-``/usr/lib/postgresql/15/bin`` (initdb in a temp folder, loopback, a free port, run as the
+``/usr/lib/postgresql/<major>/bin`` (initdb in a temp folder, loopback, a free port, run as the
 ``postgres`` user when we are root), stopped at the end of the session. Each test gets its
 own fresh database. Without the binaries the PostgreSQL half is skipped, except in CI
 (``CI=true``), where it fails so a run cannot go green without it.
@@ -28,7 +28,21 @@ from sqlalchemy.engine import Engine, make_url
 from asylumlens.cases.db import make_engine
 from asylumlens.cases.schema import migrate
 
-PG_BIN = Path(os.environ.get("ASYLUMLENS_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _pg_bin() -> Path:
+    """``$ASYLUMLENS_PG_BIN``, else Debian's newest ``/usr/lib/postgresql/<major>/bin``
+    (15 on bookworm; whatever ``apt-get install postgresql`` brought elsewhere)."""
+    env = os.environ.get("ASYLUMLENS_PG_BIN")
+    if env:
+        return Path(env)
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+    )
+    return found[-1] if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 URL_ENV = "ASYLUMLENS_TEST_POSTGRES_URL"
 _names = itertools.count()
 
@@ -81,10 +95,10 @@ def _start_server() -> PostgresServer:
         capture_output=True,
     )
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+    log = str(folder / "log")
     subprocess.run(
         _as_postgres(
-            [str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log")]
-            + ["-w", "start"]
+            [str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", log, "-w", "start"]
         ),
         check=True,
         capture_output=True,
@@ -96,8 +110,9 @@ def _stop_server(server: PostgresServer) -> None:
     if server.folder is None:
         return
     subprocess.run(
-        _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(server.folder / "data"), "-m", "fast"])
-        + ["stop"],
+        _as_postgres(
+            [str(PG_BIN / "pg_ctl"), "-D", str(server.folder / "data"), "-m", "fast", "stop"]
+        ),
         check=False,
         capture_output=True,
     )

@@ -7,8 +7,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from case_world import A_NUMBER_DIGITS, CLIENT_NAME, build_world, sample_case
-from cli_support import run_cli
 from sqlalchemy import MetaData, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -16,6 +14,9 @@ from sqlalchemy.orm import Session
 from asylumlens.cases import backup, records
 from asylumlens.cases.backup import CaseBackupError
 from asylumlens.cases.roles import Role
+from case_db import CaseDb
+from case_world import A_NUMBER_DIGITS, CLIENT_NAME, World, build_world, sample_case
+from cli_support import run_cli
 
 pytest_plugins = ["case_db"]
 
@@ -31,7 +32,7 @@ def _everything(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
         }
 
 
-def _fill(engine: Engine) -> tuple[object, int]:
+def _fill(engine: Engine) -> tuple[World, int]:
     with Session(engine) as s:
         world = build_world(s)
         att = world.actor(Role.ATTORNEY)
@@ -43,7 +44,7 @@ def _fill(engine: Engine) -> tuple[object, int]:
         return world, cid
 
 
-def test_round_trip_keeps_every_row_and_ciphertext(case_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_round_trip_keeps_every_row_and_ciphertext(case_db: CaseDb, tmp_path: Path) -> None:
     world, cid = _fill(case_db.engine)
     file = tmp_path / "cases-backup.json"
     counts = backup.write_backup(case_db.engine, file)
@@ -58,10 +59,10 @@ def test_round_trip_keeps_every_row_and_ciphertext(case_db, tmp_path: Path) -> N
     backup.restore(target.engine, backup.read_backup(file))
     assert _everything(target.engine) == before
     with Session(target.engine) as s:
-        att = world.actor(Role.ATTORNEY)  # type: ignore[attr-defined]
-        assert records.get_case(s, att, world.key, cid).client_name == CLIENT_NAME  # type: ignore[attr-defined]
+        att = world.actor(Role.ATTORNEY)
+        assert records.get_case(s, att, world.key, cid).client_name == CLIENT_NAME
         # new rows after a restore get fresh ids (PostgreSQL sequences moved past the restored)
-        new = records.create_case(s, att, world.key, sample_case(world.key))  # type: ignore[attr-defined]
+        new = records.create_case(s, att, world.key, sample_case(world.key))
         assert new.id > cid
         s.commit()
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-from case_world import A_NUMBER_DIGITS, CLIENT_NAME, build_world, sample_case
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -14,18 +15,20 @@ from asylumlens.cases.records import CaseNotFound, Forbidden
 from asylumlens.cases.roles import Action, Role, may
 from asylumlens.cases.schema import current_revision, head_revision, migrate
 from asylumlens.cases.validation import CaseInputError, KnownCodes
+from case_db import CaseDb
+from case_world import A_NUMBER_DIGITS, CLIENT_NAME, build_world, sample_case
 
 pytest_plugins = ["case_db"]
 
 
-def test_migration_reaches_head_and_is_idempotent(case_db) -> None:  # type: ignore[no-untyped-def]
+def test_migration_reaches_head_and_is_idempotent(case_db: CaseDb) -> None:
     assert current_revision(case_db.engine) == head_revision()
     migrate(case_db.engine)
     with case_db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM cases")).scalar_one() == 0
 
 
-def test_case_round_trip_encrypted_at_rest(case_db) -> None:  # type: ignore[no-untyped-def]
+def test_case_round_trip_encrypted_at_rest(case_db: CaseDb) -> None:
     with Session(case_db.engine) as s:
         world = build_world(s)
         attorney = world.actor(Role.ATTORNEY)
@@ -50,7 +53,7 @@ def test_case_round_trip_encrypted_at_rest(case_db) -> None:  # type: ignore[no-
         assert world.key.key not in blob
 
 
-def test_bad_input_names_the_field_and_saves_nothing(case_db) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_names_the_field_and_saves_nothing(case_db: CaseDb) -> None:
     with Session(case_db.engine) as s:
         world = build_world(s)
         attorney = world.actor(Role.ATTORNEY)
@@ -69,24 +72,24 @@ def test_bad_input_names_the_field_and_saves_nothing(case_db) -> None:  # type: 
             assert caught.value.field == field
             assert CLIENT_NAME not in str(caught.value) and "A-12-34" not in str(caught.value)
         codes = KnownCodes(nationality={"MX"}, court={"NYC"})
-        with pytest.raises(CaseInputError, match="^nationality: is not a code"):
+        with pytest.raises(CaseInputError, match=r"^nationality: is not a code"):
             records.create_case(s, attorney, world.key, sample_case(world.key), codes)
         s.rollback()
         assert records.list_cases(s, attorney, world.key) == []
 
 
-def test_event_rules_and_timeline_newest_first(case_db) -> None:  # type: ignore[no-untyped-def]
+def test_event_rules_and_timeline_newest_first(case_db: CaseDb) -> None:
     with Session(case_db.engine) as s:
         world = build_world(s)
         p = world.actor(Role.PARALEGAL)
         cid = records.create_case(s, p, world.key, sample_case(world.key)).id
-        with pytest.raises(CaseInputError, match="^end: must not be before start"):
+        with pytest.raises(CaseInputError, match=r"^end: must not be before start"):
             records.add_custody_spell(
                 s, p, cid, {"facility": "County jail", "start": "2026-08-05", "end": "2026-08-01"}
             )
-        with pytest.raises(CaseInputError, match="^on: must not be before the filing date"):
+        with pytest.raises(CaseInputError, match=r"^on: must not be before the filing date"):
             records.add_decision(s, p, cid, {"on": "2021-01-01", "outcome": "grant"})
-        with pytest.raises(CaseInputError, match="^mode:"):
+        with pytest.raises(CaseInputError, match=r"^mode:"):
             records.add_hearing(s, p, cid, {"on": "2026-12-01", "kind": "individual", "mode": "x"})
         records.add_custody_spell(s, p, cid, {"facility": "County jail", "start": "2026-08-05"})
         records.add_designation(
@@ -110,14 +113,16 @@ def test_event_rules_and_timeline_newest_first(case_db) -> None:  # type: ignore
         kinds = [e.kind for e in events]
         assert kinds[0] == "appeal" and kinds[-1] == "arrival"
         assert {"designated", "designation_withdrawn", "custody_start", "hearing"} <= set(kinds)
-        with pytest.raises(CaseInputError, match="^filed: must not be before a decision"):
+        with pytest.raises(CaseInputError, match=r"^filed: must not be before a decision"):
             records.update_case(s, p, world.key, cid, {"filed": "2027-02-01"})
 
 
-def test_other_organisation_is_not_found_like_nonexistent(case_db) -> None:  # type: ignore[no-untyped-def]
+def test_other_organisation_is_not_found_like_nonexistent(case_db: CaseDb) -> None:
     with Session(case_db.engine) as s:
         world = build_world(s)
-        cid = records.create_case(s, world.actor(Role.ATTORNEY), world.key, sample_case(world.key)).id
+        cid = records.create_case(
+            s, world.actor(Role.ATTORNEY), world.key, sample_case(world.key)
+        ).id
         s.commit()
         for role in Role:
             outsider = world.actor(role, "other")
@@ -134,12 +139,12 @@ def test_other_organisation_is_not_found_like_nonexistent(case_db) -> None:  # t
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_roles_follow_the_permission_table(case_db, role: Role) -> None:  # type: ignore[no-untyped-def]
+def test_roles_follow_the_permission_table(case_db: CaseDb, role: Role) -> None:
     with Session(case_db.engine) as s:
         world = build_world(s)
         cid = records.create_case(s, world.actor(Role.ADMIN), world.key, sample_case(world.key)).id
         actor = world.actor(role)
-        attempts = {
+        attempts: dict[Action, Callable[[], object]] = {
             Action.VIEW_CASE: lambda: records.get_case(s, actor, world.key, cid),
             Action.CREATE_CASE: lambda: records.create_case(
                 s, actor, world.key, sample_case(world.key)
@@ -157,7 +162,7 @@ def test_roles_follow_the_permission_table(case_db, role: Role) -> None:  # type
                     attempt()
 
 
-def test_audit_holds_ids_only_and_is_append_only(case_db) -> None:  # type: ignore[no-untyped-def]
+def test_audit_holds_ids_only_and_is_append_only(case_db: CaseDb) -> None:
     with Session(case_db.engine) as s:
         world = build_world(s)
         att = world.actor(Role.ATTORNEY)
@@ -172,7 +177,9 @@ def test_audit_holds_ids_only_and_is_append_only(case_db) -> None:  # type: igno
             ("create", "note"),
         ]
         assert all(e.user_id == att.user_id and e.org_id == att.org_id for e in trail)
-        dumped = " ".join(" ".join(map(str, row)) for row in s.execute(text("SELECT * FROM audit_events")))
+        dumped = " ".join(
+            " ".join(map(str, row)) for row in s.execute(text("SELECT * FROM audit_events"))
+        )
         assert CLIENT_NAME not in dumped and A_NUMBER_DIGITS not in dumped
         first = s.scalars(select(AuditEvent)).first()
         assert first is not None

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 cases_app = typer.Typer(
     name="cases",
-    help="The private case database: key, backup and restore.",
+    help="The private case database: key, backup and restore.\n\n"
+    "Example: asylumlens cases backup cases-2026-12-02.json --store data",
     no_args_is_help=True,
 )
 

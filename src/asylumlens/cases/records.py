@@ -416,13 +416,19 @@ def timeline(session: Session, actor: Actor, key: FieldKey, case_id: int) -> lis
         if d.withdrawn is not None:
             found.append(TimelineEvent(d.withdrawn, "designation_withdrawn", des))
     for h in session.scalars(select(Hearing).where(Hearing.case_id == cid)):
-        found.append(TimelineEvent(h.on, "hearing", HearingView(h.id, h.on, h.kind, h.mode, h.location)))
+        found.append(
+            TimelineEvent(h.on, "hearing", HearingView(h.id, h.on, h.kind, h.mode, h.location))
+        )
     for x in session.scalars(select(Decision).where(Decision.case_id == cid)):
-        found.append(TimelineEvent(x.on, "decision", DecisionView(x.id, x.on, x.oral, x.served, x.outcome)))
+        found.append(
+            TimelineEvent(x.on, "decision", DecisionView(x.id, x.on, x.oral, x.served, x.outcome))
+        )
     for a in session.scalars(select(Appeal).where(Appeal.case_id == cid)):
         when = a.filed or a.due
         if when is not None:
-            found.append(TimelineEvent(when, "appeal", AppealView(a.id, a.by, a.filed, a.due, a.status)))
+            found.append(
+                TimelineEvent(when, "appeal", AppealView(a.id, a.by, a.filed, a.due, a.status))
+            )
     for n in session.scalars(select(Note).where(Note.case_id == cid)):
         note = NoteView(n.id, n.created_at.date(), crypto.decrypt(key, n.text_enc, NOTE_AD))
         found.append(TimelineEvent(note.on, "note", note))

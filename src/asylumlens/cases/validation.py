@@ -124,7 +124,7 @@ def optional_code(value: object, field: str, known: Collection[str] | None = Non
 def choice(value: object, field: str, allowed: Collection[str]) -> str:
     """One of ``allowed`` (case-insensitive)."""
     cleaned = value.strip().lower() if isinstance(value, str) else None
-    if cleaned not in allowed:
+    if cleaned is None or cleaned not in allowed:
         raise CaseInputError(field, f"must be one of {', '.join(sorted(allowed))}")
     return cleaned
 
