@@ -123,7 +123,10 @@ def _stop_server(server: PostgresServer) -> None:
 def postgres_server() -> Iterator[PostgresServer]:
     url = os.environ.get(URL_ENV)
     if url:
-        yield PostgresServer(url)
+        given = make_url(url)
+        if given.drivername == "postgresql":  # SQLAlchemy's default driver is not installed
+            given = given.set(drivername="postgresql+psycopg")
+        yield PostgresServer(given.render_as_string(hide_password=False))
         return
     if not (PG_BIN / "initdb").exists():
         message = f"PostgreSQL binaries not found in {PG_BIN} (apt-get install postgresql)"
