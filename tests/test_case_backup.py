@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import MetaData, select
@@ -13,10 +14,14 @@ from sqlalchemy.orm import Session
 
 from asylumlens.cases import backup, records
 from asylumlens.cases.backup import CaseBackupError
+from asylumlens.cases.db import make_engine
 from asylumlens.cases.roles import Role
-from case_db import CaseDb
+from asylumlens.cases.schema import migrate
 from case_world import A_NUMBER_DIGITS, CLIENT_NAME, World, build_world, sample_case
 from cli_support import run_cli
+
+if TYPE_CHECKING:
+    from case_db import CaseDb, PostgresServer
 
 pytest_plugins = ["case_db"]
 
@@ -87,9 +92,6 @@ def test_cli_backup_and_restore(tmp_path: Path) -> None:
     env = {"ASYLUMLENS_STORE": str(store)}
     drop = ("ASYLUMLENS_DATABASE_URL", "ASYLUMLENS_KEY", "ASYLUMLENS_KEY_FILE")
     assert run_cli("cases", "init-key", env=env, drop=drop).returncode == 0
-    from asylumlens.cases.db import make_engine
-    from asylumlens.cases.schema import migrate
-
     engine = make_engine(f"sqlite:///{store / 'cases.sqlite'}")
     migrate(engine)
     _fill(engine)
@@ -105,3 +107,28 @@ def test_cli_backup_and_restore(tmp_path: Path) -> None:
     restored = run_cli("cases", "restore", str(file), env=fresh, drop=drop)
     assert restored.returncode == 0, restored.stderr
     assert "cases 1" in restored.stdout
+
+
+def test_a_sqlite_backup_restores_into_postgresql(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    source = make_engine(f"sqlite:///{tmp_path / 'cases.sqlite'}")
+    migrate(source)
+    world, cid = _fill(source)
+    file = tmp_path / "b.json"
+    backup.write_backup(source, file)
+    url = postgres_server.new_database()
+    target = make_engine(url)
+    try:
+        backup.restore(target, backup.read_backup(file))
+        restored, original = _everything(target), _everything(source)
+        assert restored.keys() == original.keys()
+        assert [r[3] for r in restored["notes"]] == [r[3] for r in original["notes"]]
+        assert len(restored["audit_events"]) == len(original["audit_events"])
+        with Session(target) as s:
+            view = records.get_case(s, world.actor(Role.VIEWER), world.key, cid)
+            assert (view.client_name, view.a_number) == (CLIENT_NAME, A_NUMBER_DIGITS)
+    finally:
+        target.dispose()
+        source.dispose()
+        postgres_server.drop_database(url)

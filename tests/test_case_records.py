@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import select, text
@@ -15,8 +16,10 @@ from asylumlens.cases.records import CaseNotFound, Forbidden
 from asylumlens.cases.roles import Action, Role, may
 from asylumlens.cases.schema import current_revision, head_revision, migrate
 from asylumlens.cases.validation import CaseInputError, KnownCodes
-from case_db import CaseDb
 from case_world import A_NUMBER_DIGITS, CLIENT_NAME, build_world, sample_case
+
+if TYPE_CHECKING:
+    from case_db import CaseDb
 
 pytest_plugins = ["case_db"]
 
