@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING
 
 import pytest
@@ -118,6 +119,10 @@ def test_event_rules_and_timeline_newest_first(case_db: CaseDb) -> None:
         assert {"designated", "designation_withdrawn", "custody_start", "hearing"} <= set(kinds)
         with pytest.raises(CaseInputError, match=r"^filed: must not be before a decision"):
             records.update_case(s, p, world.key, cid, {"filed": "2027-02-01"})
+        s.commit()
+        assert records.get_case(s, p, world.key, cid).filed == date(2021, 11, 20)
+        changed = records.update_case(s, p, world.key, cid, {"filed": "2021-12-01", "judge": "j1"})
+        assert (changed.filed, changed.judge) == (date(2021, 12, 1), "J1")
 
 
 def test_other_organisation_is_not_found_like_nonexistent(case_db: CaseDb) -> None:

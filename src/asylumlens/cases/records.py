@@ -191,32 +191,38 @@ def _view(key: FieldKey, row: Case) -> CaseView:
     )
 
 
-def _apply_case_fields(
-    row: Case, key: FieldKey, data: Mapping[str, object], codes: KnownCodes
-) -> None:
-    """Validate every given field of ``data`` onto ``row`` (nothing is flushed on refusal:
-    the caller raises before commit and the row is discarded or rolled back)."""
+def _case_columns(
+    key: FieldKey, data: Mapping[str, object], codes: KnownCodes
+) -> dict[str, object]:
+    """The column values for the given fields of ``data``, validated (and encrypted), for the
+    caller to assign only once everything passed: a refusal leaves the row untouched."""
     v = validation
+    out: dict[str, object] = {}
     if "client_name" in data:
         name = v.required_text(data["client_name"], "client_name", max_length=200)
-        row.client_name_enc = crypto.encrypt(key, name, NAME_AD)
+        out["client_name_enc"] = crypto.encrypt(key, name, NAME_AD)
     if "a_number" in data:
-        row.a_number_enc = crypto.encrypt(key, v.a_number(data["a_number"]), A_NUMBER_AD)
+        out["a_number_enc"] = crypto.encrypt(key, v.a_number(data["a_number"]), A_NUMBER_AD)
     if "nationality" in data:
-        row.nationality = v.code(data["nationality"], "nationality", codes.nationality)
+        out["nationality"] = v.code(data["nationality"], "nationality", codes.nationality)
     if "language" in data:
-        row.language = v.text(data["language"], "language", max_length=40, required=False)
+        out["language"] = v.text(data["language"], "language", max_length=40, required=False)
     if "court" in data:
-        row.court = v.optional_code(data["court"], "court", codes.court)
+        out["court"] = v.optional_code(data["court"], "court", codes.court)
     if "judge" in data:
-        row.judge = v.optional_code(data["judge"], "judge", codes.judge)
+        out["judge"] = v.optional_code(data["judge"], "judge", codes.judge)
     if "case_type" in data:
-        row.case_type = v.optional_code(data["case_type"], "case_type")
+        out["case_type"] = v.optional_code(data["case_type"], "case_type")
     if "last_arrival" in data:
-        row.last_arrival = v.optional_date(data["last_arrival"], "last_arrival")
+        out["last_arrival"] = v.optional_date(data["last_arrival"], "last_arrival")
     if "filed" in data:
-        row.filed = v.optional_date(data["filed"], "filed")
-    v.not_before(row.filed, row.last_arrival, "filed", "last_arrival")
+        out["filed"] = v.optional_date(data["filed"], "filed")
+    return out
+
+
+def _date_or_none(columns: dict[str, object], name: str, current: date | None) -> date | None:
+    value = columns.get(name, current)
+    return value if isinstance(value, date) else None
 
 
 def create_case(
@@ -232,8 +238,14 @@ def create_case(
     for required in ("client_name", "a_number", "nationality"):
         if required not in data:
             raise CaseInputError(required, "is required")
-    row = Case(org_id=actor.org_id)
-    _apply_case_fields(row, key, data, codes or KnownCodes())
+    columns = _case_columns(key, data, codes or KnownCodes())
+    validation.not_before(
+        _date_or_none(columns, "filed", None),
+        _date_or_none(columns, "last_arrival", None),
+        "filed",
+        "last_arrival",
+    )
+    row = Case(org_id=actor.org_id, **columns)
     session.add(row)
     session.flush()
     _audit(session, actor, AuditAction.CREATE, "case", row.id)
@@ -269,11 +281,14 @@ def update_case(
     _require(actor, Action.EDIT_CASE)
     validation.only_fields(changes, CASE_FIELDS)
     row = _case_row(session, actor, case_id)
-    with session.no_autoflush:
-        _apply_case_fields(row, key, changes, codes or KnownCodes())
-        decided = session.scalars(select(Decision.on).where(Decision.case_id == row.id)).all()
-        for on in decided:
-            validation.not_before(on, row.filed, "filed", "a decision already recorded")
+    columns = _case_columns(key, changes, codes or KnownCodes())
+    filed = _date_or_none(columns, "filed", row.filed)
+    arrival = _date_or_none(columns, "last_arrival", row.last_arrival)
+    validation.not_before(filed, arrival, "filed", "last_arrival")
+    for on in session.scalars(select(Decision.on).where(Decision.case_id == row.id)):
+        validation.not_before(on, filed, "filed", "a decision already recorded")
+    for name, value in columns.items():
+        setattr(row, name, value)
     row.updated_at = now()
     session.flush()
     _audit(session, actor, AuditAction.CHANGE, "case", row.id)
