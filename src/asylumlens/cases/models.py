@@ -1,0 +1,119 @@
+"""The case tables: one asylum case and the events recorded on it, plus the audit trail.
+
+Columns ending ``_enc`` hold :mod:`asylumlens.cases.crypto` ciphertexts (client name,
+A-number, note text): a copied database shows none of them. Codes (nationality, court, judge)
+are the EOIR release's codes, kept as text so a case survives a release that drops one.
+Every table carries ``org_id`` directly or through its case, so every query can be scoped to
+one organisation. The schema itself is made by the Alembic migration ``0001_initial``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from asylumlens.cases.db import Base, now
+
+
+class Case(Base):
+    """One person's asylum case in one organisation."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    client_name_enc: Mapped[str] = mapped_column(Text)
+    a_number_enc: Mapped[str] = mapped_column(Text)
+    nationality: Mapped[str] = mapped_column(String(8))
+    language: Mapped[str | None] = mapped_column(String(40))
+    court: Mapped[str | None] = mapped_column(String(8))
+    judge: Mapped[str | None] = mapped_column(String(16))
+    case_type: Mapped[str | None] = mapped_column(String(8))
+    last_arrival: Mapped[date | None] = mapped_column(Date)
+    filed: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class CustodySpell(Base):
+    """A period in detention; ``end`` is empty while the client is still held."""
+
+    __tablename__ = "custody_spells"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    facility: Mapped[str] = mapped_column(String(200))
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date | None] = mapped_column(Date)
+
+
+class RemovalDesignation(Base):
+    """A country DHS designated for removal (maybe a third country), and when withdrawn."""
+
+    __tablename__ = "removal_designations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    country: Mapped[str] = mapped_column(String(8))
+    third_country: Mapped[bool] = mapped_column(Boolean, default=False)
+    designated: Mapped[date] = mapped_column(Date)
+    withdrawn: Mapped[date | None] = mapped_column(Date)
+
+
+class Hearing(Base):
+    """A hearing: when, what kind, in person or by video, and where."""
+
+    __tablename__ = "hearings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(40))
+    mode: Mapped[str] = mapped_column(String(10))
+    location: Mapped[str | None] = mapped_column(String(200))
+
+
+class Decision(Base):
+    """An immigration judge's decision; written decisions run from service, oral from date."""
+
+    __tablename__ = "decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    on: Mapped[date] = mapped_column(Date)
+    oral: Mapped[bool] = mapped_column(Boolean)
+    served: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(10))
+
+
+class Appeal(Base):
+    """An appeal to the BIA by the respondent or DHS."""
+
+    __tablename__ = "appeals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    by: Mapped[str] = mapped_column(String(12))
+    filed: Mapped[date | None] = mapped_column(Date)
+    due: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+
+
+class Note(Base):
+    """Free text on a case, encrypted: a note may identify a person."""
+
+    __tablename__ = "notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    text_enc: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class AuditEvent(Base):
+    """Append-only: who did what to which object, when. Ids only, never client data."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    object_kind: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[int | None] = mapped_column()
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
