@@ -21,6 +21,7 @@ from rich.markup import escape
 from asylumlens import __version__
 from asylumlens.cli_cases import cases_app
 from asylumlens.cli_deadlines import deadlines_app
+from asylumlens.cli_options import format_option
 from asylumlens.errors import AsylumLensError
 from asylumlens.output import Format
 from asylumlens.releases.fetch_limits import (
@@ -322,33 +323,13 @@ ReleaseOption = Annotated[
 ]
 
 
-def _parse_format(value: str | Format) -> Format:
-    """``--format`` as a :class:`~asylumlens.output.Format`; anything else is a one-line
-    usage error (exit 2) naming the valid formats."""
-    if isinstance(value, Format):
-        return value
-    try:
-        return Format(value)
-    except ValueError:
-        raise typer.BadParameter(f"unknown format {value!r}; valid: {', '.join(Format)}") from None
-
-
 FORMAT_HELP = (
     "table, json, csv, ndjson or tsv. A table piped or redirected is printed at full "
     "width, its title on a line above it: no value wraps across lines. Rows from a "
     "SYNTHETIC release say so: the table's title, a synthetic field (json, ndjson) or "
     "column (csv, tsv)."
 )
-FormatOption = Annotated[
-    Format,
-    typer.Option(
-        "--format",
-        "-f",
-        parser=_parse_format,
-        metavar="[table|json|csv|ndjson|tsv]",
-        help=FORMAT_HELP,
-    ),
-]
+FormatOption = Annotated[Format, format_option(FORMAT_HELP)]
 
 
 def _synthetic_banner(what: str) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from asylumlens.cli_options import format_option
 from asylumlens.output import Format, emit, emit_document
 
 if TYPE_CHECKING:
@@ -60,22 +61,9 @@ def _parse_date(value: str | date) -> date:
         raise typer.BadParameter("not a date; give YYYY-MM-DD") from None
 
 
-def _parse_format(value: str | Format) -> Format:
-    try:
-        return Format(value)
-    except ValueError:
-        raise typer.BadParameter(f"unknown format; valid: {', '.join(Format)}") from None
-
-
 FormatOption = Annotated[
     Format,
-    typer.Option(
-        "--format",
-        "-f",
-        parser=_parse_format,
-        metavar="[table|json|csv|ndjson|tsv]",
-        help="table (lines of text), json (one document), csv, ndjson or tsv (one row).",
-    ),
+    format_option("table (lines of text), json (one document), csv, ndjson or tsv (one row)."),
 ]
 
 
