@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from asylumlens import __version__
+from asylumlens.cli_admin import admin_app
 from asylumlens.cli_cases import cases_app
 from asylumlens.cli_deadlines import deadlines_app
 from asylumlens.cli_options import format_option
@@ -42,6 +43,7 @@ app = typer.Typer(
 
 err_console = Console(stderr=True)
 app.add_typer(cases_app, name="cases")
+app.add_typer(admin_app, name="admin")
 
 
 def _print_version(value: bool) -> None:

@@ -38,7 +38,8 @@ def _root(store: Path | None) -> Path:
     return resolve_store_root(store)
 
 
-def _engine(store: Path | None) -> Engine:
+def case_engine(store: Path | None) -> Engine:
+    """The case database's engine for ``store`` (shared with ``asylumlens admin``)."""
     from asylumlens.cases.db import database_url, make_engine
 
     root = _root(store)
@@ -71,7 +72,7 @@ def backup(
     from asylumlens.cases.backup import write_backup
     from asylumlens.cases.schema import migrate
 
-    engine = _engine(store)
+    engine = case_engine(store)
     migrate(engine)
     counts = write_backup(engine, file)
     typer.echo(f"backup written to {file}: {_counts(counts)}")
@@ -86,5 +87,5 @@ def restore(
     from asylumlens.cases import backup as case_backup
 
     document = case_backup.read_backup(file)
-    counts = case_backup.restore(_engine(store), document)
+    counts = case_backup.restore(case_engine(store), document)
     typer.echo(f"restored from {file}: {_counts(counts)}")

@@ -1,0 +1,42 @@
+"""Password hashing: argon2id from ``argon2-cffi`` (its RFC 9106 low-memory defaults).
+
+Nothing here is home-made: the hasher salts, encodes its parameters in the hash and
+compares in constant time. ``needs_rehash`` lets a login upgrade an old hash in place when
+the parameters change.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from asylumlens.errors import AsylumLensError
+
+MIN_LENGTH: Final = 12
+_HASHER: Final = PasswordHasher()
+DUMMY_HASH: Final = _HASHER.hash("no user has this password, it only spends the time")
+"""Verified against when the email is unknown, so a wrong email costs what a wrong
+password costs and the timing tells nobody which emails have accounts."""
+
+
+class PasswordError(AsylumLensError):
+    """A password that may not be set (too short); the message never holds it."""
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_LENGTH:
+        raise PasswordError(f"password: at least {MIN_LENGTH} characters")
+    return _HASHER.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _HASHER.check_needs_rehash(password_hash)

@@ -1,0 +1,93 @@
+"""``asylumlens admin``: organisations and users of the case workspace, from the shell.
+
+Thin: each command opens the case database (``ASYLUMLENS_DATABASE_URL``, else
+``<store>/cases.sqlite``), migrates it, calls :mod:`asylumlens.cases.accounts` and commits.
+A password is read from standard input when it is not a terminal (one line, for scripts),
+else prompted for twice, hidden; it is never printed or logged.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from asylumlens.cli_cases import CaseStoreOption, case_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+admin_app = typer.Typer(
+    name="admin",
+    help="Organisations and users of the case workspace.\n\n"
+    "Example: asylumlens admin create-user ana@example.org --org 'Legal Aid' --role attorney",
+    no_args_is_help=True,
+)
+
+
+def _password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+def _run(store: Path | None, work: Callable[[Session], str]) -> None:
+    from sqlalchemy.orm import Session
+
+    from asylumlens.cases.schema import migrate
+
+    engine = case_engine(store)
+    migrate(engine)
+    with Session(engine) as db:
+        message = work(db)
+        db.commit()
+    typer.echo(message)
+
+
+@admin_app.command("create-org")
+def create_org(
+    name: Annotated[str, typer.Argument(help="The organisation's name.")],
+    store: CaseStoreOption = None,
+) -> None:
+    """Create an organisation (a law office or nonprofit)."""
+    from asylumlens.cases.accounts import create_organisation
+
+    _run(
+        store,
+        lambda db: f"organisation {create_organisation(db, name).name!r} created",
+    )
+
+
+@admin_app.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Argument(help="The user's email, their sign-in name.")],
+    org: Annotated[str, typer.Option("--org", help="The organisation's name.")],
+    role: Annotated[str, typer.Option("--role", help="admin, attorney, paralegal or viewer.")],
+    store: CaseStoreOption = None,
+) -> None:
+    """Create a user with a role in an organisation (password: stdin, else a prompt)."""
+    from asylumlens.cases.accounts import create_user as make
+
+    password = _password()
+    _run(
+        store,
+        lambda db: f"user {make(db, email, org, role, password).email} created ({role} in {org})",
+    )
+
+
+@admin_app.command("reset-password")
+def reset_password(
+    email: Annotated[str, typer.Argument(help="The user's email.")],
+    store: CaseStoreOption = None,
+) -> None:
+    """Set a new password (stdin, else a prompt) and end the user's sessions."""
+    from asylumlens.cases.accounts import reset_password as reset
+
+    password = _password()
+    _run(
+        store,
+        lambda db: f"password of {reset(db, email, password).email} reset; their sessions ended",
+    )
