@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from asylumlens.cases import crypto, validation
@@ -451,6 +451,88 @@ def timeline(session: Session, actor: Actor, key: FieldKey, case_id: int) -> lis
     indexed = list(enumerate(found))
     indexed.sort(key=lambda pair: (pair[1].on, pair[0]), reverse=True)
     return [event for _, event in indexed]
+
+
+@dataclass(frozen=True)
+class CaseDates:
+    """The dated, non-identifying facts of one case that its deadlines are computed from.
+
+    Nothing here is decrypted (no name, no A-number, no note), so a deadline list or a
+    calendar feed built from it cannot leak what it never held. Lists are oldest first
+    (ties: the earlier-recorded first).
+    """
+
+    case_id: int
+    last_arrival: date | None
+    filed: date | None
+    custody: list[CustodyView]
+    hearings: list[HearingView]
+    decisions: list[DecisionView]
+    appeals: list[AppealView]
+
+
+def _dates_of(
+    cases: list[Case],
+    spells: list[CustodySpell],
+    hearings: list[Hearing],
+    decisions: list[Decision],
+    appeals: list[Appeal],
+) -> list[CaseDates]:
+    """Group rows loaded once per table (never once per case) under their cases."""
+    by_case = {c.id: CaseDates(c.id, c.last_arrival, c.filed, [], [], [], []) for c in cases}
+    for sp in sorted(spells, key=lambda r: (r.start, r.id)):
+        by_case[sp.case_id].custody.append(CustodyView(sp.id, sp.facility, sp.start, sp.end))
+    for h in sorted(hearings, key=lambda r: (r.on, r.id)):
+        by_case[h.case_id].hearings.append(HearingView(h.id, h.on, h.kind, h.mode, h.location))
+    for x in sorted(decisions, key=lambda r: (r.on, r.id)):
+        by_case[x.case_id].decisions.append(DecisionView(x.id, x.on, x.oral, x.served, x.outcome))
+    for a in sorted(appeals, key=lambda r: (r.filed or r.due or date.min, r.id)):
+        by_case[a.case_id].appeals.append(AppealView(a.id, a.by, a.filed, a.due, a.status))
+    return [by_case[c.id] for c in cases]
+
+
+def _load_dates(session: Session, cases: list[Case], ids: Select[int]) -> list[CaseDates]:
+    """Four queries whatever the number of cases: one per event table, for the case ids
+    ``ids`` selects (a subquery, so a few thousand cases need no few thousand parameters)."""
+    if not cases:
+        return []
+    return _dates_of(
+        cases,
+        list(session.scalars(select(CustodySpell).where(CustodySpell.case_id.in_(ids)))),
+        list(session.scalars(select(Hearing).where(Hearing.case_id.in_(ids)))),
+        list(session.scalars(select(Decision).where(Decision.case_id.in_(ids)))),
+        list(session.scalars(select(Appeal).where(Appeal.case_id.in_(ids)))),
+    )
+
+
+def case_dates(session: Session, actor: Actor, case_id: int) -> CaseDates:
+    """The dated facts of one case of the actor's organisation, for its deadlines (audited
+    as one view of ``case_deadlines``; nothing is decrypted, so no key is needed)."""
+    _require(actor, Action.VIEW_CASE)
+    row = _case_row(session, actor, case_id)
+    (found,) = _load_dates(session, [row], select(Case.id).where(Case.id == row.id))
+    _audit(session, actor, AuditAction.VIEW, "case_deadlines", row.id)
+    return found
+
+
+def org_case_dates(session: Session, actor: Actor, *, export: bool = False) -> list[CaseDates]:
+    """The dated facts of every case of the actor's organisation, oldest case first, in five
+    queries in all (not five per case), audited once for the whole list.
+
+    ``export=False`` (a dashboard): VIEW_CASE, audited as a view of ``org_deadlines``.
+    ``export=True`` (a calendar feed, which is synced to phones and calendar services and so
+    leaves our control): the EXPORT permission (``docs/cases.md``: "backups, calendars"),
+    audited as an export of ``calendar_feed``.
+    """
+    _require(actor, Action.EXPORT if export else Action.VIEW_CASE)
+    in_org = select(Case.id).where(Case.org_id == actor.org_id)
+    rows = list(session.scalars(select(Case).where(Case.org_id == actor.org_id).order_by(Case.id)))
+    found = _load_dates(session, rows, in_org)
+    if export:
+        _audit(session, actor, AuditAction.EXPORT, "calendar_feed", None)
+    else:
+        _audit(session, actor, AuditAction.VIEW, "org_deadlines", None)
+    return found
 
 
 def audit_trail(session: Session, actor: Actor) -> list[AuditView]:
