@@ -119,6 +119,38 @@ def test_a_written_decision_counts_from_service_and_turns_overdue(case_db: CaseD
         assert {d.kind for d in late.overdue} == {"bia_appeal_dhs", "bia_appeal_respondent"}
 
 
+def test_a_written_decision_without_service_date_counts_from_the_decision(
+    case_db: CaseDb,
+) -> None:
+    """A written decision recorded without its service date (the records allow it) must not
+    break the dashboard or vanish: counted from the decision date, the earliest service can
+    be (8 CFR 1003.38(b)), Tue 2026-10-27 + 30 = Thu 2026-11-26, Thanksgiving Day, so due Fri
+    2026-11-27, with the rule saying the service date is missing. An oral decision with a
+    recorded memorandum service date still counts from its day (Matter of Iskandarani): Mon
+    2026-11-02 + 30 = Wed 2026-12-02."""
+    with Session(case_db.engine) as s:
+        world = build_world(s)
+        p = world.actor(Role.ATTORNEY)
+        cid = _new_case(s, world)
+        records.add_decision(s, p, cid, {"on": "2026-10-27", "oral": False, "outcome": "deny"})
+        oral = _new_case(s, world)
+        records.add_decision(
+            s,
+            p,
+            oral,
+            {"on": "2026-11-02", "oral": True, "served": "2026-11-09", "outcome": "deny"},
+        )
+        s.commit()
+        got = _one(
+            agenda.case_agenda(s, p, world.key, cid, today=TODAY).deadlines, "bia_appeal_dhs"
+        )
+        assert (got.due, got.rolled_because) == (date(2026, 11, 27), "Thanksgiving Day")
+        assert got.rule is not None and "no service date is recorded" in got.rule
+        spoken = agenda.case_agenda(s, p, world.key, oral, today=TODAY).deadlines
+        assert _one(spoken, "bia_appeal_dhs").due == date(2026, 12, 2)
+        assert len(agenda.org_agenda(s, p, world.key, today=TODAY).overdue) == 4
+
+
 def test_one_year_deadline_met_missed_open_and_absent(case_db: CaseDb) -> None:
     """8 CFR 208.4(a)(2)(ii): arrival Wed 2021-03-02, due its anniversary Wed 2022-03-02 (a
     business day). Filed 2021-11-20: met; filed 2022-05-01, after it: missed (not overdue:

@@ -16,7 +16,7 @@ case #12"``. So the titles may go into a calendar feed that leaves our control.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Final
 
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from asylumlens.cases import records
 from asylumlens.cases.crypto import FieldKey
 from asylumlens.cases.deadlines import (
+    Deadline,
     DeadlineItem,
     appeal_due,
     days_detained,
@@ -144,6 +145,26 @@ def _appeal_status(due: date, filings: Sequence[AppealView], *, newest: bool) ->
     return OPEN if newest else SUPERSEDED
 
 
+UNSERVED_NOTE: Final = (
+    "; no service date is recorded for this written decision, so the period is counted from "
+    "the decision date: the earliest day it can end (record the service date)"
+)
+
+
+def _appeal_rule(decision: DecisionView) -> Deadline:
+    """The appeal rule for one decision. An oral decision counts from its day, even when a
+    service date was recorded for its memorandum (Matter of Iskandarani). A written decision
+    counts from ``served``. If no service date is recorded, it counts from the decision date
+    (service is never before it): the earliest the deadline can fall, and the rule text
+    says so. A deadline shown a day early is safe, and one left out is not."""
+    if decision.oral:
+        return appeal_due(decision.on)
+    if decision.served is not None:
+        return appeal_due(decision.on, written=True, served=decision.served)
+    found = appeal_due(decision.on, written=True, served=decision.on)
+    return replace(found, rule=found.rule + UNSERVED_NOTE)
+
+
 def _appeal_deadlines(dates: CaseDates) -> list[CaseDeadline]:
     """Both sides' BIA appeal deadlines for every decision (8 CFR 1003.38(b): the same 30
     days bind DHS and the respondent). The newest decision is the one that matters: its
@@ -158,8 +179,7 @@ def _appeal_deadlines(dates: CaseDates) -> list[CaseDeadline]:
             filings.setdefault((target.id, appeal.by), []).append(appeal)
     out: list[CaseDeadline] = []
     for decision in decisions:
-        written = not decision.oral
-        rule = appeal_due(decision.on, written=written, served=decision.served if written else None)
+        rule = _appeal_rule(decision)
         for side, (kind, label) in _SIDES.items():
             status = _appeal_status(
                 rule.due, filings.get((decision.id, side), []), newest=decision is decisions[-1]
