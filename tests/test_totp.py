@@ -194,11 +194,9 @@ def test_login_asks_for_the_code_and_throttles_wrong_ones(case_db: CaseDb) -> No
             login(db, EMAIL, PASSWORD, ip="1", now=T0, policy=POLICY, totp=_code(secret, T0))
         for i in range(POLICY.throttle.per_email):
             at = T0 + timedelta(seconds=20 + i)
+            bad = _not_a_code(secret, at)
             with pytest.raises(LoginRefused) as wrong:
-                login(
-                    db, EMAIL, PASSWORD, ip="2", now=at, policy=POLICY,
-                    totp=_not_a_code(secret, at), key=KEY,
-                )  # fmt: skip
+                login(db, EMAIL, PASSWORD, ip="2", now=at, policy=POLICY, totp=bad, key=KEY)
             assert not isinstance(wrong.value, TotpRequired)
             assert str(wrong.value) == "wrong email, password or one-time code"
         db.commit()
