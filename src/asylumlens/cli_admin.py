@@ -3,7 +3,8 @@
 Thin: each command opens the case database (``ASYLUMLENS_DATABASE_URL``, else
 ``<store>/cases.sqlite``), migrates it, calls :mod:`asylumlens.cases.accounts` and commits.
 A password is read from standard input when it is not a terminal (one line, for scripts),
-else prompted for twice, hidden; it is never printed or logged.
+else prompted for twice, hidden; it is never printed or logged. ``enable-totp`` prints the
+new two-factor secret once, for the user's authenticator app, and never again.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 admin_app = typer.Typer(
     name="admin",
-    help="Organisations and users of the case workspace.\n\n"
+    help="Organisations and users of the case workspace, their passwords and two-factor.\n\n"
     "Example: asylumlens admin create-user ana@example.org --org 'Legal Aid' --role attorney",
     no_args_is_help=True,
 )
@@ -91,3 +92,49 @@ def reset_password(
         store,
         lambda db: f"password of {reset(db, email, password).email} reset; their sessions ended",
     )
+
+
+@admin_app.command("enable-totp")
+def enable_totp(
+    email: Annotated[str, typer.Argument(help="The user's email.")],
+    store: CaseStoreOption = None,
+) -> None:
+    """Turn on two-factor sign-in for a user (a new secret, replacing any earlier one).
+
+    Prints the secret and its otpauth:// URI once, for the user's authenticator app; the
+    database keeps it only encrypted under the case key ($ASYLUMLENS_KEY or the key file).
+    """
+    from asylumlens.cases.accounts import existing_user
+    from asylumlens.cases.crypto import load_key
+    from asylumlens.cases.totp import enrol_totp
+    from asylumlens.store import resolve_store_root
+
+    key = load_key(resolve_store_root(store))
+
+    def work(db: Session) -> str:
+        enrolment = enrol_totp(db, existing_user(db, email), key)
+        return (
+            f"two-factor sign-in enabled for {email.strip().lower()}; add this to the "
+            "authenticator app now, it is not shown again:\n"
+            f"secret: {enrolment.secret_base32}\n"
+            f"uri: {enrolment.uri}"
+        )
+
+    _run(store, work)
+
+
+@admin_app.command("disable-totp")
+def disable_totp(
+    email: Annotated[str, typer.Argument(help="The user's email.")],
+    store: CaseStoreOption = None,
+) -> None:
+    """Turn off two-factor sign-in for a user (their secret is deleted)."""
+    from asylumlens.cases.accounts import existing_user
+    from asylumlens.cases.totp import disable_totp as disable
+
+    def work(db: Session) -> str:
+        user = existing_user(db, email)
+        disable(db, user)
+        return f"two-factor sign-in disabled for {user.email}"
+
+    _run(store, work)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from asylumlens.cases import passwords
 from asylumlens.cases.auth import user_by_email
 from asylumlens.cases.db import Organisation, User
+from asylumlens.cases.feeds import revoke_all_feed_tokens
 from asylumlens.cases.roles import Role
 from asylumlens.cases.sessions import end_user_sessions
 from asylumlens.errors import AsylumLensError
@@ -53,12 +54,20 @@ def create_user(db: Session, email: str, org_name: str, role: str, password: str
     return user
 
 
-def reset_password(db: Session, email: str, password: str) -> User:
-    """A new password for ``email``, and every session of theirs ended."""
+def existing_user(db: Session, email: str) -> User:
+    """The user signing in as ``email``, or :class:`AccountError`."""
     user = user_by_email(db, email)
     if user is None:
         raise AccountError(f"no user {email.strip().lower()}")
+    return user
+
+
+def reset_password(db: Session, email: str, password: str) -> User:
+    """A new password for ``email``, every session of theirs ended and every calendar feed
+    token revoked: whoever had the old password may have opened or copied either."""
+    user = existing_user(db, email)
     user.password_hash = passwords.hash_password(password)
     end_user_sessions(db, user.id)
+    revoke_all_feed_tokens(db, user.id)
     db.flush()
     return user

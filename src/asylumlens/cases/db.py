@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
-from sqlalchemy import DateTime, ForeignKey, String, create_engine, event
+from sqlalchemy import BigInteger, DateTime, ForeignKey, String, Text, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -40,7 +40,11 @@ class Organisation(Base):
 
 
 class User(Base):
-    """A person who logs in; one role in one organisation (``asylumlens.cases.roles``)."""
+    """A person who logs in; one role in one organisation (``asylumlens.cases.roles``).
+
+    ``totp_secret_enc`` is the two-factor secret, encrypted like a case field (empty: no
+    two-factor); ``totp_last_step`` the last 30-second step a code was accepted for, so a
+    code is good once (:mod:`asylumlens.cases.totp`)."""
 
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +54,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     disabled: Mapped[bool] = mapped_column(default=False)
+    totp_secret_enc: Mapped[str | None] = mapped_column(Text)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
 
 def database_url(store_root: Path) -> str:
