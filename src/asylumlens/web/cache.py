@@ -19,6 +19,9 @@ A **streamed** response (its body in more than one message: the whole-list CSV d
 is passed through as it is produced and never stored, so a download of any size costs the
 memo nothing and every request for it is answered the same way (streamed, no
 ``Content-Length``); the handler's frame memo keeps it cheap.
+
+The private case workspace (:func:`~asylumlens.web.private.is_private_path`) is never
+looked up or stored: its responses differ per user and must not outlive the request.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from asylumlens.web.canonical import canonical_query, matching_route, normalised_query
 from asylumlens.web.memo import ByteBoundedLRU
+from asylumlens.web.private import is_private_path
 from asylumlens.web.provenance import etag_matches
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -80,7 +84,7 @@ class ResponseCache:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        if path.startswith(self.skip_prefixes):
+        if path.startswith(self.skip_prefixes) or is_private_path(path):
             await self.app(scope, receive, send)
             return
         key = path + "?" + normalised_query(scope)

@@ -40,8 +40,14 @@ def _wants_json(request: Request) -> bool:
 def error_response(request: Request, error: WebError) -> Response:
     """Render ``error`` as JSON for API clients and as a page for browsers."""
     if _wants_json(request):
-        return JSONResponse(error.body().model_dump(mode="json"), status_code=error.status)
-    return render_error_page(request, error)
+        response: Response = JSONResponse(
+            error.body().model_dump(mode="json"), status_code=error.status
+        )
+    else:
+        response = render_error_page(request, error)
+    for key, value in error.headers.items():
+        response.headers[key] = value
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -15,7 +15,7 @@ turned into this shape by the handlers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from pydantic import BaseModel
@@ -47,11 +47,14 @@ class WebError(Exception):
         status: int,
         errors: Sequence[str],
         suggestions: Sequence[Suggestion] = (),
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__("; ".join(errors))
         self.status = status
         self.errors = list(errors)
         self.suggestions = list(suggestions)
+        self.headers = dict(headers or {})
+        """Sent with the error (``Retry-After`` on a 429)."""
 
     def body(self) -> ErrorBody:
         return ErrorBody(

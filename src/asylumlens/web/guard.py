@@ -17,7 +17,8 @@ An outermost ASGI middleware, so nothing it promises depends on a route:
   would be re-raised to uvicorn, which closes the connection after the 500).
 
 :class:`ApiCors`, just inside it, lets any web origin read the API (GET and HEAD, no
-credentials: the data is public), so a notebook or another site can ``fetch`` it.
+credentials: the data is public), so a notebook or another site can ``fetch`` it. The
+private case API (:mod:`asylumlens.web.private`) is left out: no other origin may read it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from asylumlens.web.error_handlers import error_response
 from asylumlens.web.errors import WebError
+from asylumlens.web.private import is_private_path
 
 log = logging.getLogger("asylumlens.web")
 
@@ -168,7 +170,8 @@ class ApiCors:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and is_api_path(scope["path"]):
+        path = scope["path"] if scope["type"] == "http" else ""
+        if is_api_path(path) and not is_private_path(path):
             await self.cors(scope, receive, send)
         else:
             await self.app(scope, receive, send)
