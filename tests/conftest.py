@@ -24,8 +24,9 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 REPO = Path(__file__).resolve().parent.parent
 
-# the web store, app and TestClient; the browser suites' fixtures (a real server, Chromium)
-pytest_plugins = ["web_support", "browser_support"]
+# the web store, app and TestClient; the browser suites' fixtures (a real server, Chromium);
+# the case database (SQLite and PostgreSQL) and the case workspace behind the web app
+pytest_plugins = ["web_support", "browser_support", "case_db", "case_web_support"]
 
 CHROMIUM = Path(os.environ.get("ASYLUMLENS_CHROMIUM", "/usr/bin/chromium"))
 

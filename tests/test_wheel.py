@@ -60,6 +60,23 @@ def test_the_wheel_holds_the_methodology_text(wheel: Path) -> None:
     assert packaged == CHECKOUT_DOC.read_text(encoding="utf-8")
 
 
+def test_the_wheel_holds_every_template_static_file_and_migration(wheel: Path) -> None:
+    """Every non-Python file the package reads at run time is in the wheel: the page
+    templates (the case workspace's, in their own folder, included), static assets and the
+    case database's migrations. A new folder missing from package-data fails here."""
+    package = ROOT / "src" / "asylumlens"
+    wanted = {
+        p.relative_to(package.parent).as_posix()
+        for pattern in ("web/templates/**/*.html", "web/static/*", "cases/migrations/**/*.py")
+        for p in package.glob(pattern)
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    with zipfile.ZipFile(wheel) as zf:
+        packaged = set(zf.namelist())
+    assert "asylumlens/web/templates/cases/detail.html" in wanted
+    assert wanted - packaged == set()
+
+
 def test_an_installed_wheel_renders_the_methodology_page(wheel: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)], tmp_path)

@@ -24,13 +24,16 @@ from fastapi.staticfiles import StaticFiles
 from asylumlens import __version__
 from asylumlens.analytics import Engine
 from asylumlens.store import Store
-from asylumlens.web import api, pages, twins
+from asylumlens.web import api, case_api, case_pages, pages, twins
 from asylumlens.web.cache import ResponseCache, ResponseMemo
+from asylumlens.web.case_api import install_case_error_handlers
 from asylumlens.web.context import PinnedStates, build_state
 from asylumlens.web.error_handlers import install_error_handlers
 from asylumlens.web.guard import ApiCors, Guard
 from asylumlens.web.params import reject_unknown_page_parameters
+from asylumlens.web.private import PrivateHeaders
 from asylumlens.web.rendering import make_environment
+from asylumlens.web.workspace import CaseWorkspace
 
 API_DESCRIPTION = """\
 Asylum grant rates computed from the ingested EOIR case-data releases of one store.
@@ -62,6 +65,7 @@ def create_app(
     *,
     base_url: str | None = None,
     memo: ResponseMemo | None = None,
+    cases: CaseWorkspace | None = None,
 ) -> FastAPI:
     """The app serving ``release_id`` (default: the newest release) of ``store``.
 
@@ -72,9 +76,14 @@ def create_app(
     The app owns one analytics :class:`~asylumlens.analytics.Engine` (``app.state.engine``):
     every request's queries run on its connections, and shutdown (the lifespan's end)
     closes them, interrupting any query still running.
+
+    ``cases`` is the private case workspace (``app.state.cases``): by default the store's
+    (``$ASYLUMLENS_DATABASE_URL`` or ``<store>/cases.sqlite``, key from ``$ASYLUMLENS_KEY``
+    or ``<store>/case.key``), opened on the first private request.
     """
     release = store.release(release_id)
     engine = Engine()
+    workspace = cases if cases is not None else CaseWorkspace.for_store(store.root)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -82,6 +91,7 @@ def create_app(
             yield
         finally:
             engine.close()
+            workspace.close()
 
     app = FastAPI(
         title="AsylumLens",
@@ -94,6 +104,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.engine = engine
+    app.state.cases = workspace
     app.state.web = build_state(
         store,
         release,
@@ -104,8 +115,11 @@ def create_app(
     )
     app.state.memo = memo if memo is not None else ResponseMemo()
     install_error_handlers(app)
+    install_case_error_handlers(app)
     static_dir = resources.files("asylumlens.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
+    app.include_router(case_api.router)
+    app.include_router(case_pages.router)
     app.include_router(api.router)
     app.include_router(twins.router)
     app.include_router(pages.router, dependencies=[Depends(reject_unknown_page_parameters)])
@@ -113,6 +127,7 @@ def create_app(
     # and each client gets the encoding it asked for (vega's JS shrinks ~4x for phones).
     app.add_middleware(ResponseCache, memo=app.state.memo)
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    app.add_middleware(PrivateHeaders)  # no-store on every private response
     app.add_middleware(ApiCors)  # Access-Control-Allow-Origin: * on the API, for notebooks
     app.add_middleware(Guard)  # outermost: sees every request and every response
     return app
