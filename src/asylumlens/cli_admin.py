@@ -138,3 +138,28 @@ def disable_totp(
         return f"two-factor sign-in disabled for {user.email}"
 
     _run(store, work)
+
+
+@admin_app.command("demo")
+def demo(store: CaseStoreOption = None) -> None:
+    """Make (or refresh) the DEMO office: one attorney and one fictional case (make demo).
+
+    Prints the demo attorney's email and a new password (the case key must exist:
+    `asylumlens cases init-key`). For trying the workspace out, never for real clients.
+    """
+    from datetime import date
+
+    from asylumlens.cases.crypto import load_key
+    from asylumlens.cases.demo import seed_demo
+    from asylumlens.store import resolve_store_root
+
+    key = load_key(resolve_store_root(store))
+
+    def work(db: Session) -> str:
+        office = seed_demo(db, key, today=date.today())
+        return (
+            f"demo office ready (DEMO ONLY, fictional client): sign in at /login as "
+            f"{office.email} with password {office.password} - case #{office.case_id}"
+        )
+
+    _run(store, work)
