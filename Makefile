@@ -38,7 +38,7 @@ demo: install
 	$(PY) -m asylumlens claim "the asylum approval rate plummeted to 10 percent in 2025, from the 28 percent average recorded between 2010 and 2024" --store $(STORE)
 	@[ -f $(STORE)/case.key ] || $(PY) -m asylumlens cases init-key --store $(STORE)
 	$(PY) -m asylumlens admin demo --store $(STORE)
-	@echo "Dashboard: http://127.0.0.1:$(DEMO_PORT)/  Case workspace: http://localhost:$(DEMO_PORT)/login  (Ctrl-C to stop)"
+	@echo "Dashboard: http://127.0.0.1:$(DEMO_PORT)/  Case workspace: http://127.0.0.1:$(DEMO_PORT)/login  (Ctrl-C to stop)"
 	$(PY) -m asylumlens serve --store $(STORE) --host 127.0.0.1 --port $(DEMO_PORT)
 
 lint: install

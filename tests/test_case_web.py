@@ -279,3 +279,31 @@ def test_the_openapi_document_lists_the_private_api(office: Office) -> None:
     assert {"get", "post"} <= set(paths["/api/v1/cases"])
     assert {"get", "patch"} <= set(paths["/api/v1/cases/{case_id}"])
     assert "401" in paths["/api/v1/cases"]["get"]["responses"]
+
+
+def test_the_case_page_names_its_codes_from_the_release(office: Office, store: Store) -> None:
+    """The judge and court of the case are named as the release names them (the public
+    listing's own label) and linked to their pages; a judge code the release does not have
+    is kept and said to be absent, not refused."""
+    from asylumlens import analytics
+
+    judges = analytics.codes("judge", store=store)
+    courts = analytics.codes("court", store=store)
+    judge, court = judges.iloc[0], courts.iloc[0]
+    c = office.client(Role.ATTORNEY)
+    case = {
+        **sample_case(office.workspace.case_key()),
+        "judge": judge["code"],
+        "court": court["code"],
+    }
+    case_id = c.post("/api/v1/cases", json=case, headers=csrf(c)).json()["case"]["id"]
+    page = c.get(f"/cases/{case_id}").text
+    judge_cell = page.split('id="case-judge">', 1)[1].split("</dd>", 1)[0]
+    assert f'href="/judges/{judge["code"]}"' in judge_cell and str(judge["label"]) in judge_cell
+    court_cell = page.split('id="case-court">', 1)[1].split("</dd>", 1)[0]
+    assert str(court["label"]) in court_cell
+    r = c.patch(f"/api/v1/cases/{case_id}", json={"judge": "ZZZ999"}, headers=csrf(c))
+    assert r.status_code == 200 and r.json()["case"]["judge"] == "ZZZ999"
+    release_id = store.release().id
+    absent = c.get(f"/cases/{case_id}").text.split('id="case-judge">', 1)[1].split("</dd>", 1)[0]
+    assert f"not in release {release_id}" in absent

@@ -34,6 +34,7 @@ from asylumlens.web.case_access import (
     set_session_cookie,
     workspace,
 )
+from asylumlens.web.catalog import Kind, entities
 from asylumlens.web.errors import WebError
 
 router = APIRouter(include_in_schema=False)
@@ -150,6 +151,32 @@ def case_create(request: Request, db: DbDep, posted: PostedForm) -> Response:
     return _see(f"/cases/{view.id}")
 
 
+CODE_KINDS: Final[dict[str, Kind]] = {
+    "nationality": "nationalities",
+    "court": "courts",
+    "judge": "judges",
+}
+
+
+def code_names(request: Request, view: records.CaseView) -> dict[str, str]:
+    """The release's name for each of the case's codes, or a note that the default release
+    has no decided asylum application with it (a new judge, a rare nationality): the case
+    keeps the code either way, so it survives a release that drops one."""
+    state = request.app.state.web
+    names: dict[str, str] = {}
+    for field, kind in CODE_KINDS.items():
+        code = getattr(view, field)
+        if not code:
+            continue
+        known = {e.code: e for e in entities(state.queries, kind)}
+        entity = known.get(code)
+        if entity is None:
+            names[field] = f"not in release {state.release.id}"
+        elif entity.label:
+            names[field] = entity.label
+    return names
+
+
 def _detail_page(
     request: Request,
     db: DbDep,
@@ -167,7 +194,7 @@ def _detail_page(
     db.commit()
     return render(
         request, "detail.html", member, status, title=f"Case #{view.id}", case=view,
-        timeline=events, agenda=found, today=today, names={}, error=error,
+        timeline=events, agenda=found, today=today, names=code_names(request, view), error=error,
         can_edit=may(member.actor.role, Action.EDIT_CASE),
     )  # fmt: skip
 
