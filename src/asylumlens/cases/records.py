@@ -10,7 +10,7 @@ anything; (4) appends an audit event holding ids only. Callers commit the sessio
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
@@ -391,6 +391,18 @@ def add_appeal(
     row = Appeal(case_id=case.id, by=by, filed=filed, due=due, status=status)
     oid = _add_event(session, actor, case, row, "appeal")
     return AppealView(oid, by, filed, due, status)
+
+
+EventAdder = Callable[[Session, Actor, int, Mapping[str, object]], EventItem]
+EVENT_ADDERS: Final[dict[str, tuple[str, EventAdder]]] = {
+    "custody": ("custody_spell", add_custody_spell),
+    "designations": ("removal_designation", add_designation),
+    "hearings": ("hearing", add_hearing),
+    "decisions": ("decision", add_decision),
+    "appeals": ("appeal", add_appeal),
+}
+"""The events a case's forms and API add, by their URL name: (audit kind, function). Notes
+are apart: their text is encrypted, so adding one needs the case key."""
 
 
 def add_note(session: Session, actor: Actor, key: FieldKey, case_id: int, text: str) -> NoteView:

@@ -363,44 +363,46 @@ def _created(kind: str, item: Any) -> Created:
     return Created(kind=kind, id=detail["id"], detail=detail)
 
 
-@router.post("/cases/{case_id}/custody", response_model=Created, status_code=201)
-def add_custody(case_id: int, body: CustodyIn, db: DbDep, member: ApiMember) -> Created:
-    """A detention spell (``end`` empty while still held)."""
-    item = records.add_custody_spell(db, member.actor, case_id, _fields(body))
-    db.commit()
-    return _created("custody_spell", item)
+EVENT_BODIES: dict[str, tuple[type[Body], str]] = {
+    "custody": (CustodyIn, "A detention spell (``end`` empty while still held)."),
+    "designations": (
+        DesignationIn,
+        "A removal designation (a country, possibly a third country; withdrawn when dropped).",
+    ),
+    "hearings": (HearingIn, "A hearing: date, kind, ``in_person`` or ``video``, location."),
+    "decisions": (
+        DecisionIn,
+        "A decision: date, oral or written (``served`` for a written one), outcome.",
+    ),
+    "appeals": (
+        AppealIn,
+        "An appeal to the BIA: by ``respondent`` or ``dhs``, filed, due, status.",
+    ),
+}
+"""Each event's request body and description, by its name in
+:data:`asylumlens.cases.records.EVENT_ADDERS` (one route each, so each has its own schema)."""
 
 
-@router.post("/cases/{case_id}/designations", response_model=Created, status_code=201)
-def add_designation(case_id: int, body: DesignationIn, db: DbDep, member: ApiMember) -> Created:
-    """A removal designation (a country, possibly a third country; withdrawn when dropped)."""
-    item = records.add_designation(db, member.actor, case_id, _fields(body))
-    db.commit()
-    return _created("removal_designation", item)
+def _event_route(name: str, body_model: type[Body], description: str) -> None:
+    kind, add = records.EVENT_ADDERS[name]
+
+    def add_event(case_id: int, body: Body, db: DbDep, member: ApiMember) -> Created:
+        item = add(db, member.actor, case_id, _fields(body))
+        db.commit()
+        return _created(kind, item)
+
+    add_event.__annotations__["body"] = body_model  # the route's own body schema
+    router.post(
+        f"/cases/{{case_id}}/{name}",
+        response_model=Created,
+        status_code=201,
+        name=f"add_{kind}",
+        description=description,
+    )(add_event)
 
 
-@router.post("/cases/{case_id}/hearings", response_model=Created, status_code=201)
-def add_hearing(case_id: int, body: HearingIn, db: DbDep, member: ApiMember) -> Created:
-    """A hearing: date, kind, ``in_person`` or ``video``, location."""
-    item = records.add_hearing(db, member.actor, case_id, _fields(body))
-    db.commit()
-    return _created("hearing", item)
-
-
-@router.post("/cases/{case_id}/decisions", response_model=Created, status_code=201)
-def add_decision(case_id: int, body: DecisionIn, db: DbDep, member: ApiMember) -> Created:
-    """A decision: date, oral or written (``served`` for a written one), outcome."""
-    item = records.add_decision(db, member.actor, case_id, _fields(body))
-    db.commit()
-    return _created("decision", item)
-
-
-@router.post("/cases/{case_id}/appeals", response_model=Created, status_code=201)
-def add_appeal(case_id: int, body: AppealIn, db: DbDep, member: ApiMember) -> Created:
-    """An appeal to the BIA: by ``respondent`` or ``dhs``, filed, due, status."""
-    item = records.add_appeal(db, member.actor, case_id, _fields(body))
-    db.commit()
-    return _created("appeal", item)
+for _name, (_model, _description) in EVENT_BODIES.items():
+    _event_route(_name, _model, _description)
 
 
 @router.post("/cases/{case_id}/notes", response_model=Created, status_code=201)

@@ -204,15 +204,6 @@ def case_detail(case_id: int, request: Request, db: DbDep, member: PageMember) -
     return _detail_page(request, db, member, case_id)
 
 
-EVENT_FORMS: Final = {
-    "custody": records.add_custody_spell,
-    "hearings": records.add_hearing,
-    "decisions": records.add_decision,
-    "appeals": records.add_appeal,
-    "designations": records.add_designation,
-}
-
-
 @router.post("/cases/{case_id}/{event}")
 def case_event(
     case_id: int, event: str, request: Request, db: DbDep, posted: PostedForm
@@ -227,8 +218,9 @@ def case_event(
             records.update_case(
                 db, member.actor, member.key, case_id, fields, workspace(request).codes
             )
-        elif event in EVENT_FORMS:
-            EVENT_FORMS[event](db, member.actor, case_id, fields)
+        elif event in records.EVENT_ADDERS:
+            _kind, add = records.EVENT_ADDERS[event]
+            add(db, member.actor, case_id, fields)
         else:
             raise WebError(404, [f"no page at {request.url.path}"])
     except CaseInputError as exc:
