@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from asylumlens.cases import records
 from asylumlens.cases.crypto import FieldKey
 from asylumlens.cases.roles import Action, Role, may
 from asylumlens.web.private import is_private_path
@@ -33,6 +34,15 @@ HEARING = {"on": "2026-10-01", "kind": "individual", "mode": "video"}
 DECISION = {"on": "2026-11-13", "oral": "true", "outcome": "grant"}
 APPEAL = {"by": "dhs", "status": "pending"}
 NOTE = {"text": "client reports a cousin was questioned"}
+EVENTS = {
+    "custody": CUSTODY,
+    "designations": DESIGNATION,
+    "hearings": HEARING,
+    "decisions": DECISION,
+    "appeals": APPEAL,
+    "notes": NOTE,
+}
+assert set(EVENTS) == {*records.EVENT_ADDERS, "notes"}, "a new kind of event needs a body here"
 NEW_CASE: dict[str, Any] = sample_case(FieldKey(bytes(32)))  # the key is not used
 
 
@@ -61,23 +71,13 @@ ENDPOINTS = [
     Endpoint("POST", "/api/v1/cases", C, NEW_CASE, 201),
     Endpoint("GET", "/api/v1/cases/{case}", V, None, 200),
     Endpoint("PATCH", "/api/v1/cases/{case}", E, {"language": "Quechua"}, 200),
-    Endpoint("POST", "/api/v1/cases/{case}/custody", E, CUSTODY, 201),
-    Endpoint("POST", "/api/v1/cases/{case}/designations", E, DESIGNATION, 201),
-    Endpoint("POST", "/api/v1/cases/{case}/hearings", E, HEARING, 201),
-    Endpoint("POST", "/api/v1/cases/{case}/decisions", E, DECISION, 201),
-    Endpoint("POST", "/api/v1/cases/{case}/appeals", E, APPEAL, 201),
-    Endpoint("POST", "/api/v1/cases/{case}/notes", E, NOTE, 201),
+    *(Endpoint("POST", f"/api/v1/cases/{{case}}/{n}", E, b, 201) for n, b in EVENTS.items()),
     Endpoint("GET", "/api/v1/deadlines", V, None, 200),
     Endpoint("GET", "/api/v1/audit", Action.READ_AUDIT, None, 200),
     Endpoint("GET", "/cases", V, None, 200),
     Endpoint("POST", "/cases", C, NEW_CASE, 303),
     Endpoint("GET", "/cases/{case}", V, None, 200),
-    Endpoint("POST", "/cases/{case}/custody", E, CUSTODY, 303),
-    Endpoint("POST", "/cases/{case}/designations", E, DESIGNATION, 303),
-    Endpoint("POST", "/cases/{case}/hearings", E, HEARING, 303),
-    Endpoint("POST", "/cases/{case}/decisions", E, DECISION, 303),
-    Endpoint("POST", "/cases/{case}/appeals", E, APPEAL, 303),
-    Endpoint("POST", "/cases/{case}/notes", E, NOTE, 303),
+    *(Endpoint("POST", f"/cases/{{case}}/{n}", E, b, 303) for n, b in EVENTS.items()),
     Endpoint("POST", "/cases/{case}/edit", E, {"language": "Quechua"}, 303),
     Endpoint("GET", "/deadlines", V, None, 200),
     Endpoint("GET", "/audit", Action.READ_AUDIT, None, 200),

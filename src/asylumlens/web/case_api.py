@@ -90,33 +90,10 @@ class CaseIn(Body):
     filed: date | str | None = None
 
 
-class CaseOut(BaseModel):
-    id: int
-    client_name: str
-    a_number: str
-    nationality: str
-    language: str | None
-    court: str | None
-    judge: str | None
-    case_type: str | None
-    last_arrival: date | None
-    filed: date | None
-
-
 class EventOut(BaseModel):
     on: date
     kind: str
     detail: dict[str, Any]
-
-
-class DeadlineOut(BaseModel):
-    kind: str
-    due: date
-    title: str
-    case_id: int
-    rule: str | None
-    rolled_because: str | None
-    status: str
 
 
 class DetentionOut(BaseModel):
@@ -128,9 +105,9 @@ class DetentionOut(BaseModel):
 
 class CaseDetail(BaseModel):
     ok: bool = True
-    case: CaseOut
+    case: CaseView
     timeline: list[EventOut]
-    deadlines: list[DeadlineOut]
+    deadlines: list[CaseDeadline]
     detention: DetentionOut
 
 
@@ -138,8 +115,8 @@ class OrgDeadlines(BaseModel):
     ok: bool = True
     as_of: date
     horizon_days: int
-    upcoming: list[DeadlineOut]
-    overdue: list[DeadlineOut]
+    upcoming: list[CaseDeadline]
+    overdue: list[CaseDeadline]
     detained: int
 
 
@@ -159,7 +136,7 @@ class AuditList(BaseModel):
 
 class CaseList(BaseModel):
     ok: bool = True
-    cases: list[CaseOut]
+    cases: list[CaseView]
 
 
 class CustodyIn(Body):
@@ -205,12 +182,6 @@ class Created(BaseModel):
     kind: str
     id: int
     detail: dict[str, Any]
-
-
-def case_out(view: CaseView) -> CaseOut:
-    data = asdict(view)
-    data.pop("org_id")
-    return CaseOut(**data)
 
 
 def event_out(event: TimelineEvent) -> EventOut:
@@ -265,7 +236,7 @@ def list_cases(db: DbDep, member: ApiMember) -> CaseList:
     """Your organisation's cases, oldest first."""
     views = records.list_cases(db, member.actor, member.key)
     db.commit()
-    return CaseList(cases=[case_out(v) for v in views])
+    return CaseList(cases=views)
 
 
 @router.post("/cases", response_model=CaseDetail, status_code=201)
@@ -278,13 +249,6 @@ def create_case(body: CaseIn, request: Request, db: DbDep, member: ApiMember) ->
     return case_detail(request, db, member, view.id)
 
 
-def deadline_out(d: CaseDeadline) -> DeadlineOut:
-    return DeadlineOut(
-        kind=d.kind, due=d.due, title=d.title, case_id=d.case_id, rule=d.rule,
-        rolled_because=d.rolled_because, status=d.status,
-    )  # fmt: skip
-
-
 def case_detail(request: Request, db: DbDep, member: ApiMember, case_id: int) -> CaseDetail:
     today = workspace(request).now().date()
     view = records.get_case(db, member.actor, member.key, case_id)
@@ -292,9 +256,9 @@ def case_detail(request: Request, db: DbDep, member: ApiMember, case_id: int) ->
     found = agenda.case_agenda(db, member.actor, member.key, case_id, today=today)
     db.commit()
     return CaseDetail(
-        case=case_out(view),
+        case=view,
         timeline=[event_out(e) for e in events],
-        deadlines=[deadline_out(d) for d in found.deadlines],
+        deadlines=found.deadlines,
         detention=DetentionOut(
             days=found.days_detained, detained_now=found.detained_now, as_of=today
         ),
@@ -332,8 +296,8 @@ def deadlines(
     return OrgDeadlines(
         as_of=today,
         horizon_days=horizon_days,
-        upcoming=[deadline_out(d) for d in found.upcoming],
-        overdue=[deadline_out(d) for d in found.overdue],
+        upcoming=found.upcoming,
+        overdue=found.overdue,
         detained=found.detained,
     )
 
