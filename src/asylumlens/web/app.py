@@ -31,7 +31,7 @@ from asylumlens.web.context import PinnedStates, build_state
 from asylumlens.web.error_handlers import install_error_handlers
 from asylumlens.web.guard import ApiCors, Guard
 from asylumlens.web.params import reject_unknown_page_parameters
-from asylumlens.web.private import PrivateHeaders
+from asylumlens.web.private import PrivateHeaders, PublicOnly
 from asylumlens.web.rendering import make_environment
 from asylumlens.web.workspace import CaseWorkspace
 
@@ -126,7 +126,9 @@ def create_app(
     # Middleware added last runs first: gzip wraps the memo, so the memo holds plain bodies
     # and each client gets the encoding it asked for (vega's JS shrinks ~4x for phones).
     app.add_middleware(ResponseCache, memo=app.state.memo)
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    app.add_middleware(
+        PublicOnly, middleware=GZipMiddleware, minimum_size=1024, compresslevel=5
+    )
     app.add_middleware(PrivateHeaders)  # no-store on every private response
     app.add_middleware(ApiCors)  # Access-Control-Allow-Origin: * on the API, for notebooks
     app.add_middleware(Guard)  # outermost: sees every request and every response

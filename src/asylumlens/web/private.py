@@ -9,7 +9,7 @@ cache keeps a client's page) and ``X-Robots-Tag: noindex``.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -64,3 +64,22 @@ class PrivateHeaders:
             await send(message)
 
         await self.app(scope, receive, marked)
+
+
+class PublicOnly:
+    """Run ``middleware`` on public paths only; private ones go straight to ``app``.
+
+    For compression: an exhibit download is a ranged stream of (already incompressible)
+    video whose ``Content-Length`` and ``Content-Range`` must stay exact, and a private page
+    is small, so the case workspace is never gzipped (which also keeps its responses out of
+    compression side channels such as BREACH)."""
+
+    def __init__(self, app: ASGIApp, /, *, middleware: type[Any], **options: Any) -> None:
+        self.app = app
+        self.wrapped = middleware(app, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and is_private_path(scope["path"]):
+            await self.app(scope, receive, send)
+        else:
+            await self.wrapped(scope, receive, send)
