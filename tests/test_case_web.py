@@ -174,8 +174,9 @@ def test_bad_input_names_the_field_saves_nothing_and_never_echoes_the_value(
 
 
 def test_private_responses_are_never_cached_or_readable_cross_origin(office: Office) -> None:
-    """Every private response (a 200, a 401, a redirect) says Cache-Control: no-store and
-    carries no CORS header even when asked from another origin; the public API still does."""
+    """Every private response (a 200, a 401, a redirect) says Cache-Control: no-store,
+    carries no CORS header even when asked from another origin, and is not compressed; the
+    public API still has its CORS."""
     anon = office.client()
     signed = office.client(Role.VIEWER)
     origin = {"Origin": "https://newsroom.example"}
@@ -188,6 +189,8 @@ def test_private_responses_are_never_cached_or_readable_cross_origin(office: Off
     ):
         assert r.headers["cache-control"] == "no-store", r.url
         assert "access-control-allow-origin" not in r.headers, r.url
+    big = signed.get("/cases", headers={"Accept-Encoding": "gzip"})
+    assert len(big.content) > 1024 and "content-encoding" not in big.headers  # never gzipped
     public = anon.get("/api/v1/release", headers=origin)
     assert public.status_code == 200 and public.headers["access-control-allow-origin"] == "*"
     assert public.headers.get("cache-control") != "no-store"
