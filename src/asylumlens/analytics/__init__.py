@@ -27,6 +27,9 @@ before (``default_comparison``).
 
 ``unit`` (application, case or proceeding) defaults to the definition's own; every row
 carries ``definition``, ``unit``, ``release``, ``synthetic`` and ``partial``.
+    case_context(*, judge=None, court=None, nationality=None, custody=None,
+                 represented=None, definition=DEFAULT_DEFINITION, years=5, ...)
+        # what the record says about cases like one: judge, court, nationality, trend
     codes(dimension, *, store=None, release=None)
     find_codes(dimension, text, *, store=None, release=None)   # name -> code help
 
@@ -48,6 +51,7 @@ from __future__ import annotations
 
 from asylumlens.analytics.claims import Claim, check_claim, parse_claim
 from asylumlens.analytics.codes import codes, find_codes
+from asylumlens.analytics.context import CaseContext, case_context
 from asylumlens.analytics.compare import compare, default_comparison
 from asylumlens.analytics.decisions import build_decisions
 from asylumlens.analytics.definitions import (
@@ -77,12 +81,14 @@ __all__ = [
     "JUDGE_PERIOD_MIN",
     "UNITS",
     "YEARLY_CELL_MIN",
+    "CaseContext",
     "Claim",
     "Definition",
     "Dimension",
     "Engine",
     "Period",
     "build_decisions",
+    "case_context",
     "check_claim",
     "codes",
     "compare",
