@@ -414,3 +414,57 @@ def release(request: Request, state: StateDep, fmt: FormatDep, page: PageDep) ->
 def definitions(request: Request, state: StateDep, fmt: FormatDep, page: PageDep) -> Response:
     """The named definitions (what counts as grant, denial, other), one row each."""
     return _detail(request, state, fmt, page, views.definitions(), {})
+
+
+CONTEXT_COLUMNS: Final = (
+    "key", "label", "rate", "low", "high", "grants", "decisions", "below_threshold",
+    "estimate", "url",
+)  # fmt: skip
+
+
+def context_rows(ctx: Any) -> list[dict[str, Any]]:
+    """The context's figures then its trend, one row each (the CSV and the JSON ``rows``)."""
+    return [dataclasses.asdict(f) for f in [*ctx.figures, *ctx.trend]]
+
+
+@twin_get("/similar", response_model=DetailEnvelope, summary="Cases like this one")
+def similar(
+    request: Request,
+    state: StateDep,
+    fmt: FormatDep,
+    page: PageDep,
+    judge: Annotated[str | None, Query(description="A judge's code.")] = None,
+    court: Annotated[str | None, Query(description="A court (base city) code.")] = None,
+    nationality: Annotated[str | None, Query(description="A nationality code.")] = None,
+    custody: Annotated[str | None, Query(pattern="^[DRN]$", description="D, R or N.")] = None,
+    represented: Annotated[bool | None, Query(description="true or false.")] = None,
+    definition: DefinitionQuery = DEFAULT_DEFINITION,
+) -> Response:
+    """What the record says about cases like one (`asylumlens.analytics.case_context`): the
+    judge's shrunken rate, the court and its spread of judges, the nationality nationally
+    and at the court, by custody and by representation, over the last five complete fiscal
+    years, then year by year (rows whose `key` is `FY…`). `facts.notes` says what the
+    release lacks (an unknown judge)."""
+    from asylumlens.analytics import case_context
+
+    check_definition(definition)
+    ctx = case_context(
+        judge=judge, court=court, nationality=nationality, custody=custody,
+        represented=represented, definition=definition, store=state.store,
+        release=state.release, engine=state.engine,
+    )  # fmt: skip
+    query = {
+        "judge": judge, "court": court, "nationality": nationality, "custody": custody,
+        "represented": represented, "definition": definition,
+    }  # fmt: skip
+    facts = {
+        "period": ctx.period,
+        "definition": ctx.definition,
+        "unit": ctx.unit,
+        "notes": ctx.notes,
+        "court_spread": dataclasses.asdict(ctx.court_spread) if ctx.court_spread else None,
+    }
+    return respond(
+        request, state, "csv" if fmt == "csv" else "json", CONTEXT_COLUMNS, context_rows(ctx),
+        page, query, envelope=DetailEnvelope, facts=facts, tables={},
+    )  # fmt: skip

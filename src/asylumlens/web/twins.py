@@ -26,6 +26,7 @@ PAGE_TWINS: Final[dict[str, str]] = {
     "/nationalities": "/api/v1/nationalities",
     "/data": "/api/v1/release",
     "/methodology": "/api/v1/definitions",
+    "/similar": "/api/v1/similar",
 }
 
 
