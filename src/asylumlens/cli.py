@@ -22,6 +22,7 @@ from asylumlens import __version__
 from asylumlens.cli_admin import admin_app
 from asylumlens.cli_cases import cases_app
 from asylumlens.cli_deadlines import deadlines_app
+from asylumlens.cli_model import estimate_command, model_app
 from asylumlens.cli_options import format_option
 from asylumlens.errors import AsylumLensError
 from asylumlens.output import Format
@@ -1027,6 +1028,8 @@ def _claim_table(df: Any) -> Any:
 
 
 app.add_typer(deadlines_app, name="deadlines")
+app.add_typer(model_app, name="model")
+app.command("estimate")(estimate_command)
 
 
 def main() -> None:

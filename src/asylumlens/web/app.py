@@ -24,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from asylumlens import __version__
 from asylumlens.analytics import Engine
 from asylumlens.store import Store
-from asylumlens.web import api, case_api, case_pages, pages, similar_page, twins
+from asylumlens.web import api, case_api, case_pages, estimate_api, pages, similar_page, twins
 from asylumlens.web.cache import ResponseCache, ResponseMemo
 from asylumlens.web.case_api import install_case_error_handlers
 from asylumlens.web.context import PinnedStates, build_state
@@ -121,6 +121,7 @@ def create_app(
     app.include_router(case_api.router)
     app.include_router(case_pages.router)
     app.include_router(api.router)
+    app.include_router(estimate_api.router)
     app.include_router(twins.router)
     app.include_router(pages.router, dependencies=[Depends(reject_unknown_page_parameters)])
     app.include_router(similar_page.router)
