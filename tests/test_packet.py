@@ -17,7 +17,8 @@ from datetime import date
 import pytest
 from fpdf import FPDF
 from PIL import Image
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject, PdfReader, PdfWriter
+from pypdf.generic import RectangleObject
 
 from asylumlens.cases.packet import (
     CSV_COLUMNS,
@@ -345,3 +346,66 @@ def test_index_csv_cells_cannot_be_formulas(start: str) -> None:
     rows = list(csv.reader(io.StringIO(exhibit_index_csv([item], layout))))
     assert rows[1][1] == "'" + item.title
     assert rows[1][0] == "A"
+
+
+def number_position(page: PageObject) -> tuple[float, float]:
+    """Where "Page N of T" is drawn on ``page`` (its text matrix origin, page space)."""
+    found: list[tuple[float, float]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        if text.startswith("Page "):
+            found.append(
+                (tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5])
+            )
+
+    page.extract_text(visitor_text=visit)
+    assert len(found) == 1
+    return found[0]
+
+
+def test_numbers_sit_at_the_bottom_of_rotated_landscape_and_cropped_pages() -> None:
+    """A landscape A4 page, a page with /Rotate 90 and a page cropped to an inner box:
+    each gets its number near the bottom centre of what a reader sees."""
+    source = PdfReader(io.BytesIO(pdf_bytes("R", 3)))
+    odd = PdfWriter()
+    for page in source.pages:
+        odd.add_page(page)
+    odd.pages[0].mediabox = RectangleObject((0, 0, 842, 595))  # landscape A4
+    odd.pages[1].rotate(90)
+    odd.pages[2].cropbox = RectangleObject((50, 100, 562, 692))  # shown: an inner box
+    buffer = io.BytesIO()
+    odd.write(buffer)
+    layout, reader = build([exhibit("A", "Odd pages", "application/pdf", buffer.getvalue())])
+    for number in range(layout.exhibit("A").first_page, layout.exhibit("A").last_page + 1):
+        page = reader.pages[number - 1]
+        assert page.rotation == 0
+        box = page.cropbox
+        x, y = number_position(page)
+        assert float(box.bottom) < y < float(box.bottom) + 40, (number, y, box)
+        centre = float(box.left) + float(box.width) / 2
+        assert abs(x - centre) < 60, (number, x, box)
+    assert float(reader.pages[4].cropbox.width) == 792  # the rotated page, upright: landscape
+
+
+def test_hostile_text_keeps_the_layout() -> None:
+    """Very long titles, non-Latin text, a 20,000-character description with many lines and a
+    formula-like label: still one page per TOC row budget and per description, numbers right."""
+    long_title = "ترجمة إفادة الشاهد " * 120
+    exhibits = [
+        exhibit(
+            "=1+1",
+            long_title,
+            "video/mp4",
+            VIDEO,
+            loadable=False,
+            description=("line of text that goes on\n" * 800),
+        ),
+        exhibit("B", "“Quoted” – dashed … title " * 30, "application/pdf", pdf_bytes("B", 1)),
+    ]
+    layout, reader = build(exhibits)
+    texts = page_texts(reader)
+    assert len(texts) == layout.total_pages == 1 + 1 + 2 + 2
+    for n, text in enumerate(texts, start=1):
+        assert NUMBER.findall(text) == [(str(n), str(len(texts)))]
+    assert exhibits[0].sha256 in texts[layout.exhibit("=1+1").first_page - 1]
+    assert "EXHIBIT-B-PAGE-1" in texts[layout.exhibit("B").first_page - 1]
