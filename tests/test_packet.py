@@ -18,7 +18,7 @@ import pytest
 from fpdf import FPDF
 from PIL import Image
 from pypdf import PageObject, PdfReader, PdfWriter
-from pypdf.generic import RectangleObject
+from pypdf.generic import DictionaryObject, RectangleObject, StreamObject
 
 from asylumlens.cases.packet import (
     CSV_COLUMNS,
@@ -202,6 +202,29 @@ def test_images_each_take_one_page_scaled_inside_it() -> None:
         assert x >= 0 and x + scale_w <= float(page.mediabox.width) + 0.01
         assert y >= 0 and y + scale_h <= float(page.mediabox.height) + 0.01
         assert scale_w / scale_h == pytest.approx(w / h, rel=1e-3)
+    jpeg = reader.pages[layout.exhibit("D").first_page - 1]
+    resources = jpeg["/Resources"].get_object()
+    assert isinstance(resources, DictionaryObject)
+    xobjects = resources["/XObject"].get_object()
+    assert isinstance(xobjects, DictionaryObject)
+    (embedded,) = (ref.get_object() for ref in xobjects.values())
+    assert isinstance(embedded, StreamObject)
+    assert str(embedded["/Filter"]) == "/DCTDecode"
+    source = exhibits[3].content
+    assert source is not None
+    assert embedded.get_data() == source()  # the photo's own bytes: not compressed again
+
+
+def test_an_exif_rotated_jpeg_is_printed_upright() -> None:
+    """A JPEG stored 300x100 with EXIF orientation 6 (turn 90 degrees) is placed 100x300."""
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("RGB", (300, 100), (0, 90, 0)).save(buffer, format="JPEG", exif=exif)
+    layout, reader = build([exhibit("A", "Turned photo", "image/jpeg", buffer.getvalue())])
+    placed = reader.pages[layout.exhibit("A").first_page - 1].images[0].image
+    assert placed is not None
+    assert placed.size == (100, 300)
 
 
 def test_video_description_page_carries_full_hash_and_facts() -> None:

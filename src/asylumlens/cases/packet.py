@@ -36,6 +36,7 @@ from asylumlens.cases.packet_pages import (
     TOC_ROWS_PER_PAGE,
     ExhibitFacts,
     PacketPages,
+    Picture,
     TocRow,
     number_overlays,
 )
@@ -63,6 +64,7 @@ CSV_COLUMNS: Final = (
     "last_page",
 )
 _FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+_EXIF_ORIENTATION: Final = 0x0112
 
 
 class PacketError(AsylumLensError):
@@ -282,20 +284,28 @@ def readable_pdf(data: bytes) -> tuple[bytes, int] | None:
     return (buffer.getvalue(), count) if count else None
 
 
-def readable_image(data: bytes) -> PIL.Image.Image | None:
-    """The PNG or JPEG in ``data``, upright (EXIF orientation applied) and in a mode fpdf2
-    embeds; None when Pillow cannot read it (or it is another format, or a decompression
-    bomb)."""
+def readable_image(data: bytes) -> Picture | None:
+    """The PNG or JPEG in ``data`` as fpdf2 should embed it, upright (EXIF orientation
+    applied); None when Pillow cannot read it (or it is another format, or a decompression
+    bomb).
+
+    An upright JPEG is handed over as its own bytes, which fpdf2 embeds unchanged (no second
+    lossy compression, and the packet stays the size of the photos); anything else as a
+    decoded image in a mode fpdf2 embeds.
+    """
     try:
         with PIL.Image.open(io.BytesIO(data)) as opened:
             if opened.format not in ("PNG", "JPEG"):
                 return None
             opened.load()
+            upright = opened.getexif().get(_EXIF_ORIENTATION, 1) == 1
+            if opened.format == "JPEG" and upright and opened.mode in ("RGB", "L", "CMYK"):
+                return Picture(data, opened.width, opened.height)
             picture = ImageOps.exif_transpose(opened)
-            if picture.mode in ("RGB", "L"):
-                return picture.copy()
-            alpha = "A" in picture.mode or "transparency" in picture.info
-            return picture.convert("RGBA" if alpha else "RGB")
+            if picture.mode not in ("RGB", "L"):
+                alpha = "A" in picture.mode or "transparency" in picture.info
+                picture = picture.convert("RGBA" if alpha else "RGB")
+            return Picture(picture, picture.width, picture.height)
     except Exception:  # any decode failure of an untrusted file means "unreadable"
         return None
 

@@ -13,6 +13,7 @@ The core PDF fonts (Helvetica, Courier) hold Latin-1 only; other characters are 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -41,6 +42,16 @@ def printable_text(text: str) -> str:
     plain = text.translate(_TYPOGRAPHY)
     kept = "".join(c if c == "\n" or c.isprintable() else "?" for c in plain)
     return kept.encode("latin-1", errors="replace").decode("latin-1")
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image ready for fpdf2: a JPEG's own bytes (embedded unchanged) or a decoded image,
+    with its size in pixels."""
+
+    source: Image | bytes
+    width: int
+    height: int
 
 
 @dataclass(frozen=True)
@@ -91,12 +102,15 @@ class PacketPages:
 
     def _fit(self, text: str, width: float) -> str:
         """``text`` on one line of ``width`` points in the current font, cut with "..."."""
-        text = printable_text(text).replace("\n", " ")
-        if self._pdf.get_string_width(text) <= width:
-            return text
-        while text and self._pdf.get_string_width(text + "...") > width:
-            text = text[:-1]
-        return text + "..."
+        # No glyph of the core fonts at 9 pt or more is under 1.5 pt wide, so whatever lies
+        # past this many characters cannot fit: cut first, measure what is left.
+        limit = int(width / 1.5) + 1
+        fitted = printable_text(text[:limit]).replace("\n", " ")
+        if len(text) <= limit and self._pdf.get_string_width(fitted) <= width:
+            return fitted
+        while fitted and self._pdf.get_string_width(fitted + "...") > width:
+            fitted = fitted[:-1]
+        return fitted + "..."
 
     def cover(self, case_title: str, *, exhibits: int, total_pages: int, by: str, on: date) -> None:
         pdf = self._pdf
@@ -187,7 +201,7 @@ class PacketPages:
             out = [*out[: lines - 1], " ".join(out[lines - 1 :])]
         return [self._fit(line, width) for line in out]
 
-    def image(self, picture: Image) -> None:
+    def image(self, picture: Picture) -> None:
         """One page holding ``picture`` as large as fits, its aspect ratio kept."""
         pdf = self._pdf
         pdf.add_page()
@@ -195,7 +209,8 @@ class PacketPages:
         box_h = PAGE_HEIGHT - 2 * MARGIN - NUMBER_BAND
         scale = min(box_w / picture.width, box_h / picture.height)
         w, h = picture.width * scale, picture.height * scale
-        pdf.image(picture, x=MARGIN + (box_w - w) / 2, y=MARGIN + (box_h - h) / 2, w=w, h=h)
+        source = io.BytesIO(picture.source) if isinstance(picture.source, bytes) else picture.source
+        pdf.image(source, x=MARGIN + (box_w - w) / 2, y=MARGIN + (box_h - h) / 2, w=w, h=h)
 
     def description(self, facts: ExhibitFacts, reason: str) -> None:
         """A page standing for an exhibit not printed here: its facts, its full SHA-256, and
