@@ -18,7 +18,7 @@ import pytest
 from fpdf import FPDF
 from PIL import Image
 from pypdf import PageObject, PdfReader, PdfWriter
-from pypdf.generic import DictionaryObject, RectangleObject, StreamObject
+from pypdf.generic import DictionaryObject, NameObject, RectangleObject, StreamObject
 
 from asylumlens.cases.packet import (
     CSV_COLUMNS,
@@ -395,6 +395,9 @@ def test_numbers_sit_at_the_bottom_of_rotated_landscape_and_cropped_pages() -> N
         odd.add_page(page)
     odd.pages[0].mediabox = RectangleObject((0, 0, 842, 595))  # landscape A4
     odd.pages[1].rotate(90)
+    odd.pages[1][NameObject("/AA")] = DictionaryObject(
+        {NameObject("/O"): DictionaryObject({NameObject("/S"): NameObject("/JavaScript")})}
+    )
     odd.pages[2].cropbox = RectangleObject((50, 100, 562, 692))  # shown: an inner box
     buffer = io.BytesIO()
     odd.write(buffer)
@@ -402,6 +405,7 @@ def test_numbers_sit_at_the_bottom_of_rotated_landscape_and_cropped_pages() -> N
     for number in range(layout.exhibit("A").first_page, layout.exhibit("A").last_page + 1):
         page = reader.pages[number - 1]
         assert page.rotation == 0
+        assert "/AA" not in page  # an automatic (JavaScript) page action is not carried over
         box = page.cropbox
         x, y = number_position(page)
         assert float(box.bottom) < y < float(box.bottom) + 40, (number, y, box)

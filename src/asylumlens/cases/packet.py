@@ -261,9 +261,10 @@ def _described(exhibit: PacketExhibit, drawn: PacketPages, reason: str) -> _Body
 
 
 def readable_pdf(data: bytes) -> tuple[bytes, int] | None:
-    """``data`` rewritten by pypdf (rotation moved into the content, so the page number lands
-    at the bottom as the page is seen) with its page count; None when it cannot be read:
-    encrypted with a password we do not have, damaged, or without pages.
+    """``data`` rewritten by pypdf, with its page count: rotation moved into the content (so
+    the page number lands at the bottom as the page is seen), pages' automatic actions
+    dropped. None when it cannot be read: encrypted with a password we do not have, damaged,
+    or without pages.
 
     Why rewrite and re-read: pypdf parses lazily, so a damaged file can look fine until its
     pages are copied. Doing the whole copy here, inside the guard, means a bad exhibit becomes
@@ -275,7 +276,9 @@ def readable_pdf(data: bytes) -> tuple[bytes, int] | None:
             return None
         writer = PdfWriter()
         for page in reader.pages:
-            writer.add_page(page).transfer_rotation_to_content()
+            copied = writer.add_page(page)
+            copied.transfer_rotation_to_content()
+            copied.pop("/AA", None)  # page open/close actions: never visible, never wanted
         buffer = io.BytesIO()
         writer.write(buffer)
         count = len(PdfReader(io.BytesIO(buffer.getvalue())).pages)
