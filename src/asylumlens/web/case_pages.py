@@ -9,16 +9,20 @@ in tabs, history and screen shares.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from asylumlens.analytics import CaseContext, case_context
 from asylumlens.cases import agenda, calendar, feeds, records, totp
 from asylumlens.cases.auth import actor_of
 from asylumlens.cases.roles import Action, may
 from asylumlens.cases.validation import CaseInputError
+from asylumlens.errors import QueryError
+from asylumlens.model import Estimate, ModelError, estimate
 from asylumlens.web.case_access import (
     DbDep,
     FormFields,
@@ -177,6 +181,48 @@ def code_names(request: Request, view: records.CaseView) -> dict[str, str]:
     return names
 
 
+@dataclass(frozen=True)
+class Outlook:
+    """What the public record says about a case like this one, for its page: the context
+    panel and the model's estimate, or why either is missing. Built from the case's codes
+    only (and its custody and representation): no client data reaches the analytics."""
+
+    context: CaseContext | None
+    estimate: Estimate | None
+    missing: list[str]
+
+
+def case_outlook(request: Request, view: records.CaseView, detained: bool) -> Outlook:
+    """The case's context and estimate on the app's default release. The client of a case
+    in the workspace has counsel, so ``represented`` is true; custody is detained when a
+    detention spell is open, else not given (released and never detained differ)."""
+    state = request.app.state.web
+    custody = "D" if detained else None
+    missing: list[str] = []
+    context: CaseContext | None = None
+    try:
+        context = case_context(
+            judge=view.judge, court=view.court, nationality=view.nationality,
+            custody=custody, represented=True, store=state.store, release=state.release,
+            engine=state.engine,
+        )  # fmt: skip
+    except QueryError as exc:
+        missing.append(f"context: {exc}")
+    outcome: Estimate | None = None
+    if view.judge and view.court:
+        try:
+            outcome = estimate(
+                state.store, judge=view.judge, court=view.court,
+                nationality=view.nationality, custody=custody, represented=True,
+                release=state.release.id,
+            )  # fmt: skip
+        except ModelError as exc:
+            missing.append(str(exc))
+    else:
+        missing.append("estimate: record the case's court and judge to see one")
+    return Outlook(context, outcome, missing)
+
+
 def _detail_page(
     request: Request,
     db: DbDep,
@@ -192,9 +238,11 @@ def _detail_page(
         db, member.actor, member.key, case_id, today=today, horizon_days=HORIZON_DAYS
     )
     db.commit()
+    outlook = case_outlook(request, view, found.detained_now)
     return render(
         request, "detail.html", member, status, title=f"Case #{view.id}", case=view,
         timeline=events, agenda=found, today=today, names=code_names(request, view), error=error,
+        outlook=outlook,
         can_edit=may(member.actor.role, Action.EDIT_CASE),
     )  # fmt: skip
 
