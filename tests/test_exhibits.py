@@ -240,8 +240,8 @@ def test_tampered_and_missing_files_are_found(desk: Desk) -> None:
 
 
 def test_interrupted_and_oversized_uploads_leave_nothing(desk: Desk) -> None:
-    """An exception mid-stream (in a ``with``) and an upload past the limit leave no file,
-    partial or sealed, and no row."""
+    """An exception mid-stream (in a ``with``), an upload past the limit and a bad file key
+    leave no file, partial or sealed, and no row."""
     with pytest.raises(RuntimeError), desk.store.begin_upload(keys.new_file_key()) as pending:
         pending.write(secrets.token_bytes(3 * SMALL))
         raise RuntimeError("client went away")
@@ -251,6 +251,8 @@ def test_interrupted_and_oversized_uploads_leave_nothing(desk: Desk) -> None:
     with pytest.raises(UploadTooLarge):
         pending.write(secrets.token_bytes(SMALL + 1))
     pending.abort()  # idempotent
+    with pytest.raises(ValueError, match="file key"):
+        desk.store.begin_upload(b"short key")
     assert list(desk.store.root.iterdir()) == []
     assert desk.db.scalar(select(Exhibit.id)) is None
 

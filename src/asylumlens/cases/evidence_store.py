@@ -95,7 +95,12 @@ class PendingUpload:
         self._partial = store.root / f"{PARTIAL_PREFIX}{secrets.token_hex(16)}"
         fd = os.open(self._partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         self._out: BinaryIO = os.fdopen(fd, "wb")
-        self._writer = SealingWriter(self._out, file_key, chunk_size)
+        try:
+            self._writer = SealingWriter(self._out, file_key, chunk_size)
+        except BaseException:  # a bad key or chunk size: no partial file left behind
+            self._out.close()
+            self._partial.unlink(missing_ok=True)
+            raise
         self._head = bytearray()
         self._size = 0
         self._done = False
