@@ -371,9 +371,8 @@ def test_custody_lists_every_event_oldest_first(desk: Desk) -> None:
 
 
 def test_no_plaintext_on_disk(case_db: CaseDb, desk: Desk) -> None:
-    """A file with a marker string, a telling name and title: none of the three (nor the
-    file's bytes' SHA-256-free content) is in any file of the evidence folder or in the
-    SQLite database file; only random names are on disk."""
+    """A file with a marker string, a telling name and title: none of them is in any file
+    of the evidence folder or in the SQLite database file; only random names are on disk."""
     data = MARKER * 40
     add(desk, data, original_name=FILE_NAME, description=TITLE)
     desk.db.close()

@@ -354,8 +354,8 @@ def add_exhibit(
 
 
 def list_exhibits(db: Session, actor: Actor, key: FieldKey, case_id: int) -> list[ExhibitView]:
-    """The case's exhibits in label order of upload (by id), decrypted; one audited
-    ``view`` of the list (object: the case)."""
+    """The case's exhibits in upload order, decrypted; one audited ``view`` of the list
+    (object kind ``exhibit_list``, object id the case's)."""
     _require(actor, Action.VIEW_CASE)
     case = _case_row(db, actor, case_id)
     rows = db.scalars(select(Exhibit).where(Exhibit.case_id == case.id).order_by(Exhibit.id))
