@@ -1,4 +1,5 @@
-"""``asylumlens cases``: the case database's key, backup and restore, from the shell.
+"""``asylumlens cases``: the case database's key, backup, restore, exhibit verification
+and key rotation, from the shell.
 
 Thin: each command resolves the store and the database URL (``ASYLUMLENS_DATABASE_URL``,
 else ``<store>/cases.sqlite``), calls :mod:`asylumlens.cases`, and prints counts only, never
@@ -7,17 +8,22 @@ case data. Heavy imports wait until a command runs, so ``asylumlens --help`` sta
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
+
+from asylumlens.cli_options import format_option
+from asylumlens.output import Format, emit
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 cases_app = typer.Typer(
     name="cases",
-    help="The private case database: key, backup and restore.\n\n"
+    help="The private case database: key, backup and restore, exhibit verification and "
+    "key rotation.\n\n"
     "Example: asylumlens cases backup cases-2026-12-02.json --store data",
     no_args_is_help=True,
 )
@@ -89,3 +95,90 @@ def restore(
     document = case_backup.read_backup(file)
     counts = case_backup.restore(case_engine(store), document)
     typer.echo(f"restored from {file}: {_counts(counts)}")
+
+
+VERIFY_COLUMNS: Final = ("exhibit_id", "case_id", "label", "status", "detail")
+VerifyFormatOption = Annotated[
+    Format,
+    format_option("table (one line per exhibit), json, csv, ndjson or tsv (one row each)."),
+]
+
+
+@cases_app.command("verify")
+def verify(
+    case: Annotated[
+        int | None, typer.Option("--case", help="Only this case's exhibits (its id).")
+    ] = None,
+    fmt: VerifyFormatOption = Format.table,
+    store: CaseStoreOption = None,
+) -> None:
+    """Decrypt and re-hash every exhibit against its recorded SHA-256; exit 1 if any is
+    tampered or missing (each named), 0 when all verify. Logged as a verify per exhibit.
+
+    Example: asylumlens cases verify --case 12 -f json
+    """
+    from sqlalchemy.orm import Session
+
+    from asylumlens.cases.crypto import load_key
+    from asylumlens.cases.evidence_store import EvidenceStore, evidence_root
+    from asylumlens.cases.exhibits import verify_exhibits
+    from asylumlens.cases.keys import check_master_key
+    from asylumlens.cases.schema import migrate
+
+    root = _root(store)
+    master = load_key(root)
+    engine = case_engine(store)
+    migrate(engine)
+    with Session(engine) as db:
+        check_master_key(db, master)
+        results = verify_exhibits(db, None, master, EvidenceStore(evidence_root(root)), case)
+        db.commit()
+    rows = [
+        {
+            "exhibit_id": r.exhibit_id,
+            "case_id": r.case_id,
+            "label": r.label,
+            "status": r.status,
+            "detail": r.detail,
+        }
+        for r in results
+    ]
+    if fmt is Format.table:
+        for r in results:
+            line = f"case {r.case_id} exhibit {r.label} (id {r.exhibit_id}): {r.status}"
+            typer.echo(line if r.status == "ok" else f"{line}: {r.detail}")
+        bad = sum(1 for r in results if r.status != "ok")
+        typer.echo(f"{len(results)} exhibits checked, {bad} not ok")
+    else:
+        emit(rows, fmt, out=sys.stdout, columns=list(VERIFY_COLUMNS))
+    if any(r.status != "ok" for r in results):
+        raise typer.Exit(1)
+
+
+@cases_app.command("rotate-key")
+def rotate_key(
+    batch: Annotated[int, typer.Option("--batch", min=1, help="File keys per commit.")] = 100,
+    store: CaseStoreOption = None,
+) -> None:
+    """Give every organisation a new key and re-wrap its exhibits' file keys under it (the
+    files are not re-encrypted); resumable: run again after an interruption.
+
+    Example: asylumlens cases rotate-key --store data
+    """
+    from sqlalchemy.orm import Session
+
+    from asylumlens.cases.crypto import load_key
+    from asylumlens.cases.rotation import rotate_org_keys
+    from asylumlens.cases.schema import migrate
+
+    root = _root(store)
+    master = load_key(root)
+    engine = case_engine(store)
+    migrate(engine)
+    with Session(engine) as db:
+        report = rotate_org_keys(db, master, batch=batch)
+    typer.echo(
+        f"organisations {report.organisations}, new key versions {report.new_versions}, "
+        f"file keys re-wrapped {report.rewrapped}, old versions retired {report.retired}, "
+        f"still to re-wrap {report.remaining}"
+    )

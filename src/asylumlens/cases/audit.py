@@ -23,6 +23,9 @@ class AuditAction(StrEnum):
     CREATE = "create"
     CHANGE = "change"
     EXPORT = "export"
+    UPLOAD = "upload"
+    DOWNLOAD = "download"
+    VERIFY = "verify"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,10 @@ ciphertexts, so a backup is no less private than the database and restores only 
 same case key. A restore goes into an empty database only (it would otherwise mix two
 offices' histories); it refuses a non-empty one, or a backup of another schema revision.
 The backup itself is audited: an ``export`` event per organisation, inside the backup.
+
+Exhibit files are not in the JSON: the rows (with their wrapped file keys) are, and the
+evidence folder (:func:`asylumlens.cases.evidence_store.evidence_root`, ciphertext under
+random names) is backed up as files beside it; a restore needs both, and the same case key.
 """
 
 from __future__ import annotations

@@ -11,7 +11,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from asylumlens.cases.db import Base, now
@@ -157,3 +167,57 @@ class CalendarFeed(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OrganisationKey(Base):
+    """One version of an organisation's key (:mod:`asylumlens.cases.keys`): 32 random bytes
+    wrapped under the master key (base64 of nonce || AES-GCM ciphertext), never in clear.
+    Rotation adds a version; the old one gets ``retired_at`` once no file key needs it."""
+
+    __tablename__ = "org_keys"
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    wrapped: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OrganisationSigningKey(Base):
+    """An organisation's Ed25519 key for signed proof manifests: the private key wrapped under
+    the master key, the raw public key in clear (base64) so anyone may be handed it."""
+
+    __tablename__ = "org_signing_keys"
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    private_wrapped: Mapped[str] = mapped_column(Text)
+    public_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class Exhibit(Base):
+    """One piece of evidence on a case: its metadata (free text encrypted: it may identify
+    people) and where its sealed file is (a random ``storage_id``, never the file's name),
+    with the per-file key wrapped under the organisation key of ``org_key_version``."""
+
+    __tablename__ = "exhibits"
+    __table_args__ = (UniqueConstraint("case_id", "label", name="uq_exhibits_case_label"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    label: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(30))
+    title_enc: Mapped[str] = mapped_column(Text)
+    description_enc: Mapped[str | None] = mapped_column(Text)
+    source_enc: Mapped[str | None] = mapped_column(Text)
+    original_name_enc: Mapped[str | None] = mapped_column(Text)
+    public_url_enc: Mapped[str | None] = mapped_column(Text)
+    first_published: Mapped[date | None] = mapped_column(Date)
+    obtained: Mapped[date | None] = mapped_column(Date)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_id: Mapped[str] = mapped_column(String(32), unique=True)
+    file_key_wrapped: Mapped[str] = mapped_column(Text)
+    org_key_version: Mapped[int] = mapped_column(Integer, index=True)
+    translation_of: Mapped[int | None] = mapped_column(ForeignKey("exhibits.id"))
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
