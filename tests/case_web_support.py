@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -79,6 +80,21 @@ class Office:
         case_id: int = made.json()["case"]["id"]
         return case_id
 
+    def exhibit_of(self, org: str = "own") -> tuple[int, int]:
+        """A new case in ``org`` with one exhibit, uploaded by its attorney: (case, exhibit)."""
+        return _exhibit(self, org)
+
+
+def _exhibit(office: Office, org: str) -> tuple[int, int]:
+    case_id = office.case_of(org)
+    c = office.client(Role.ATTORNEY, org)
+    made = c.post(
+        f"/api/v1/cases/{case_id}/exhibits", data={"title": "A declaration"},
+        files={"file": ("d.txt", b"I declare")}, headers=csrf(c),
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    return case_id, int(made.json()["id"])
+
 
 def sign_in(client: TestClient, address: str, password: str = PASSWORD) -> str:
     """Sign ``client`` in through the API; the session's CSRF token (kept on the client)."""
@@ -95,7 +111,7 @@ def csrf(client: TestClient) -> dict[str, str]:
 
 
 @pytest.fixture
-def office(case_db: CaseDb, store: Store) -> Iterator[Office]:
+def office(case_db: CaseDb, store: Store, tmp_path: Path) -> Iterator[Office]:
     with Session(case_db.engine) as db:
         for name in ORGS.values():
             accounts.create_organisation(db, name)
@@ -108,6 +124,7 @@ def office(case_db: CaseDb, store: Store) -> Iterator[Office]:
         case_db.engine.url.render_as_string(hide_password=False),
         key=FieldKey(secrets.token_bytes(32)),
         clock=clock,
+        evidence_root=tmp_path / "evidence",
     )
     made = Office(workspace, clock, create_app(store, cases=workspace))
     try:

@@ -12,6 +12,7 @@ the app is in the matrix, so a new one cannot skip it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +56,8 @@ class Endpoint:
     """What the role must be allowed (None: any member, e.g. one's own account)."""
     body: dict[str, Any] | None
     success: int
+    files: bool = False
+    """Sent as multipart with a small file (an exhibit upload)."""
 
     @property
     def page(self) -> bool:
@@ -72,6 +75,14 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/cases/{case}", V, None, 200),
     Endpoint("PATCH", "/api/v1/cases/{case}", E, {"language": "Quechua"}, 200),
     *(Endpoint("POST", f"/api/v1/cases/{{case}}/{n}", E, b, 201) for n, b in EVENTS.items()),
+    Endpoint("POST", "/api/v1/cases/{case}/exhibits", E, {"title": "Footage"}, 201, files=True),
+    Endpoint("GET", "/api/v1/cases/{case}/exhibits", V, None, 200),
+    Endpoint("GET", "/api/v1/cases/{case}/exhibits/{exhibit}/content", X, None, 200),
+    Endpoint("GET", "/api/v1/cases/{case}/exhibits/{exhibit}/custody", V, None, 200),
+    Endpoint("POST", "/api/v1/cases/{case}/exhibits/verify", V, None, 200),
+    Endpoint("GET", "/api/v1/cases/{case}/packet.pdf", X, None, 200),
+    Endpoint("GET", "/api/v1/cases/{case}/exhibits.csv", X, None, 200),
+    Endpoint("GET", "/api/v1/cases/{case}/proof.json", X, None, 200),
     Endpoint("GET", "/api/v1/deadlines", V, None, 200),
     Endpoint("GET", "/api/v1/audit", Action.READ_AUDIT, None, 200),
     Endpoint("GET", "/cases", V, None, 200),
@@ -79,6 +90,8 @@ ENDPOINTS = [
     Endpoint("GET", "/cases/{case}", V, None, 200),
     *(Endpoint("POST", f"/cases/{{case}}/{n}", E, b, 303) for n, b in EVENTS.items()),
     Endpoint("POST", "/cases/{case}/edit", E, {"language": "Quechua"}, 303),
+    Endpoint("POST", "/cases/{case}/exhibits", E, {"title": "Footage"}, 303, files=True),
+    Endpoint("POST", "/cases/{case}/exhibits/verify", V, {}, 200),
     Endpoint("GET", "/deadlines", V, None, 200),
     Endpoint("GET", "/audit", Action.READ_AUDIT, None, 200),
     Endpoint("GET", "/account", None, None, 200),
@@ -108,11 +121,16 @@ def expected(endpoint: Endpoint, role: Role | None, org: str) -> int:
     return endpoint.success
 
 
-def call(client: TestClient, endpoint: Endpoint, case_id: int, token: str) -> int:
-    path = endpoint.path.replace("{case}", str(case_id))
+def call(client: TestClient, endpoint: Endpoint, case: tuple[int, int], token: str) -> int:
+    path = endpoint.path.replace("{case}", str(case[0])).replace("{exhibit}", str(case[1]))
     body = endpoint.body
+    upload = {"file": ("clip.txt", b"a few bytes of evidence")} if endpoint.files else None
     if endpoint.method == "GET":
         r = client.get(path, follow_redirects=False)
+    elif endpoint.files:
+        data = {**(body or {}), "csrf_token": token} if endpoint.page else body
+        headers = {} if endpoint.page else {"X-CSRF-Token": token}
+        r = client.post(path, data=data, files=upload, headers=headers, follow_redirects=False)
     elif endpoint.page:
         form = {**(body or {}), "csrf_token": token}
         r = client.post(path, data=form, follow_redirects=False)
@@ -136,7 +154,7 @@ def role_of(client: TestClient) -> Role | None:
 def test_every_endpoint_answers_every_role_as_the_role_table_says(office: Office) -> None:
     """All cells of the matrix, against SQLite and PostgreSQL; a failure lists every wrong
     cell (endpoint, who, whose case, expected, got)."""
-    cases = {"own": office.case_of("own"), "other": office.case_of("other")}
+    cases = {org: office.exhibit_of(org) for org in ("own", "other")}
     members: list[tuple[Role | None, TestClient, str]] = []
     anonymous = office.client()
     _ROLES[id(anonymous)] = None
@@ -162,18 +180,32 @@ def test_every_endpoint_answers_every_role_as_the_role_table_says(office: Office
     assert cells == sum(5 * (2 if e.about_a_case else 1) for e in ENDPOINTS)
 
 
+def _routes(app: Any) -> Iterator[Any]:
+    """Every route of the app, the included routers' too (FastAPI keeps each included
+    router as one entry of ``app.routes``)."""
+    for route in app.routes:
+        inner = getattr(route, "original_router", None)
+        yield from (inner.routes if inner is not None else [route])
+
+
 def test_the_matrix_covers_every_private_route(office: Office) -> None:
     """Every route under a private prefix is in the matrix or in the auth routes tested on
     their own: a new private endpoint fails here until it is added."""
-    covered = {(e.method, e.path.replace("{case}", "{case_id}")) for e in ENDPOINTS}
+    covered = {
+        (e.method, e.path.replace("{case}", "{case_id}").replace("{exhibit}", "{exhibit_id}"))
+        for e in ENDPOINTS
+    }
     covered |= AUTH_ROUTES
     missing = []
-    for route in office.app.routes:
+    seen = 0
+    for route in _routes(office.app):
         path = getattr(route, "path", "")
         if not is_private_path(path):
             continue
         for method in getattr(route, "methods", set()) - {"HEAD"}:
             generic = path.replace("{event}", "custody")
+            seen += 1
             if (method, path) not in covered and (method, generic) not in covered:
                 missing.append(f"{method} {path}")
     assert not missing, missing
+    assert seen >= len(ENDPOINTS)  # the walk reached the routers' routes

@@ -182,3 +182,30 @@ def rotate_key(
         f"file keys re-wrapped {report.rewrapped}, old versions retired {report.retired}, "
         f"still to re-wrap {report.remaining}"
     )
+
+
+@cases_app.command("verify-files")
+def verify_files(
+    manifest: Annotated[Path, typer.Argument(help="A proof manifest (proof.json).")],
+    files: Annotated[list[Path], typer.Argument(help="The exhibit files handed over.")],
+    key_id: Annotated[
+        str | None,
+        typer.Option("--key-id", help="The organisation's key id, to check the signer."),
+    ] = None,
+) -> None:
+    """Check files against a signed proof manifest, offline: the signature, then each file's
+    SHA-256 and size; exit 1 if the signature fails or any file is not in it.
+
+    Needs no store or key: the manifest carries its public key (give --key-id to check
+    whose it is). Example: asylumlens cases verify-files proof.json exhibit-A.pdf clip.mp4
+    """
+    from asylumlens.cases.proof import verify_files_report
+
+    checks, ok = verify_files_report(manifest, files, expected_key_id=key_id)
+    for c in checks:
+        where = str(c.path) if c.path is not None else "(not given)"
+        label = f" = exhibit {c.label}" if c.label else ""
+        typer.echo(f"{where}: {c.status}{label}")
+    typer.echo("all given files match the signed manifest" if ok else "NOT all files match")
+    if not ok:
+        raise typer.Exit(1)

@@ -306,6 +306,24 @@ def _columns(
     return columns
 
 
+def check_upload(db: Session, actor: Actor, case_id: int) -> None:
+    """Refuse an upload before its bytes are read: the role may not add to a case
+    (:class:`Forbidden`), or the case is not the actor's organisation's (not found)."""
+    _require(actor, Action.EDIT_CASE)
+    _case_row(db, actor, case_id)
+
+
+def check_export(actor: Actor) -> None:
+    """Refuse a role that may not take evidence out of the workspace (``export``), before
+    anything is looked up: the same answer for any case, so it tells nothing."""
+    _require(actor, Action.EXPORT)
+
+
+def export_event(db: Session, actor: Actor, exhibit_id: int) -> None:
+    """Record that an exhibit left the workspace in an export (a packet, a manifest)."""
+    _audit(db, actor.org_id, actor.user_id, AuditAction.EXPORT, OBJECT_KIND, exhibit_id)
+
+
 def add_exhibit(
     db: Session,
     actor: Actor,

@@ -24,7 +24,17 @@ from fastapi.staticfiles import StaticFiles
 from asylumlens import __version__
 from asylumlens.analytics import Engine
 from asylumlens.store import Store
-from asylumlens.web import api, case_api, case_pages, estimate_api, pages, similar_page, twins
+from asylumlens.web import (
+    api,
+    case_api,
+    case_pages,
+    estimate_api,
+    exhibit_api,
+    exhibit_pages,
+    pages,
+    similar_page,
+    twins,
+)
 from asylumlens.web.cache import ResponseCache, ResponseMemo
 from asylumlens.web.case_api import install_case_error_handlers
 from asylumlens.web.context import PinnedStates, build_state
@@ -119,6 +129,8 @@ def create_app(
     static_dir = resources.files("asylumlens.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
     app.include_router(case_api.router)
+    app.include_router(exhibit_api.router)
+    app.include_router(exhibit_pages.router)  # before case_pages: /cases/{id}/exhibits
     app.include_router(case_pages.router)
     app.include_router(api.router)
     app.include_router(estimate_api.router)

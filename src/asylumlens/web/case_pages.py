@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from asylumlens.analytics import CaseContext, case_context
-from asylumlens.cases import agenda, calendar, feeds, records, totp
+from asylumlens.cases import agenda, calendar, exhibits, feeds, records, totp
 from asylumlens.cases.auth import actor_of
 from asylumlens.cases.roles import Action, may
 from asylumlens.cases.validation import CaseInputError
@@ -223,14 +223,16 @@ def case_outlook(request: Request, view: records.CaseView, detained: bool) -> Ou
     return Outlook(context, outcome, missing)
 
 
-def _detail_page(
+def detail_page(
     request: Request,
     db: DbDep,
     member: Member,
     case_id: int,
     status: int = 200,
     error: str | None = None,
+    verified: list[exhibits.VerifyResult] | None = None,
 ) -> HTMLResponse:
+    """The case page; ``verified``: the results of a verify just run, shown by its table."""
     today = _today(request)
     view = records.get_case(db, member.actor, member.key, case_id)
     events = records.timeline(db, member.actor, member.key, case_id)
@@ -239,17 +241,20 @@ def _detail_page(
     )
     db.commit()
     outlook = case_outlook(request, view, found.detained_now)
+    evidence = exhibits.list_exhibits(db, member.actor, member.key, case_id)
+    db.commit()
     return render(
         request, "detail.html", member, status, title=f"Case #{view.id}", case=view,
         timeline=events, agenda=found, today=today, names=code_names(request, view), error=error,
-        outlook=outlook,
+        outlook=outlook, exhibits=evidence, verified=verified,
+        can_export=may(member.actor.role, Action.EXPORT),
         can_edit=may(member.actor.role, Action.EDIT_CASE),
     )  # fmt: skip
 
 
 @router.get("/cases/{case_id}")
 def case_detail(case_id: int, request: Request, db: DbDep, member: PageMember) -> Response:
-    return _detail_page(request, db, member, case_id)
+    return detail_page(request, db, member, case_id)
 
 
 @router.post("/cases/{case_id}/{event}")
@@ -273,7 +278,7 @@ def case_event(
             raise WebError(404, [f"no page at {request.url.path}"])
     except CaseInputError as exc:
         db.rollback()
-        return _detail_page(request, db, member, case_id, 422, str(exc))
+        return detail_page(request, db, member, case_id, 422, str(exc))
     db.commit()
     return _see(f"/cases/{case_id}#timeline")
 

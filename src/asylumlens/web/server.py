@@ -33,4 +33,5 @@ def serve(
 ) -> None:
     """Build the app (failing fast on a bad store or release), then serve until interrupted."""
     app = create_app(store, release_id, base_url=base_url)
+    app.state.cases.check_key()  # a wrong case key stops here, never decrypting garbage
     uvicorn.Server(server_config(app, host, port)).run()

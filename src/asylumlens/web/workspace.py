@@ -19,8 +19,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from asylumlens.cases.auth import AuthPolicy
-from asylumlens.cases.crypto import FieldKey, load_key
+from asylumlens.cases.crypto import CaseKeyError, FieldKey, load_key
 from asylumlens.cases.db import database_url, make_engine
+from asylumlens.cases.evidence_store import DEFAULT_MAX_BYTES, EvidenceStore, evidence_root
+from asylumlens.cases.keys import check_master_key
 from asylumlens.cases.schema import migrate
 from asylumlens.cases.validation import KnownCodes
 
@@ -45,6 +47,11 @@ class CaseWorkspace:
     policy: AuthPolicy = field(default_factory=AuthPolicy)
     clock: Callable[[], datetime] = _utc_now
     codes: KnownCodes = field(default_factory=KnownCodes)
+    evidence_root: Path | None = None
+    """The sealed exhibit files (default ``$ASYLUMLENS_EVIDENCE_DIR``, else
+    ``<store>/evidence``)."""
+    max_upload_bytes: int = DEFAULT_MAX_BYTES
+    _evidence: EvidenceStore | None = field(default=None, init=False, repr=False)
     _engine: Engine | None = field(default=None, init=False, repr=False)
     _sessions: sessionmaker[Session] | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -58,8 +65,6 @@ class CaseWorkspace:
         """The case key (raises :class:`~asylumlens.cases.crypto.CaseKeyError` if absent)."""
         if self.key is None:
             if self.store_root is None:
-                from asylumlens.cases.crypto import CaseKeyError
-
                 raise CaseKeyError("case key: none configured")
             self.key = load_key(self.store_root)
         return self.key
@@ -75,6 +80,30 @@ class CaseWorkspace:
                 self._engine = engine
                 self._sessions = sessionmaker(engine, expire_on_commit=False)
         return self._sessions()
+
+    def evidence(self) -> EvidenceStore:
+        """The exhibit files' store (its folder made, stale partial uploads swept)."""
+        with self._lock:
+            if self._evidence is None:
+                root = self.evidence_root
+                if root is None:
+                    if self.store_root is None:
+                        raise CaseKeyError("evidence: no folder configured")
+                    root = evidence_root(self.store_root)
+                self._evidence = EvidenceStore(root, max_bytes=self.max_upload_bytes)
+                self._evidence.sweep_partials()
+        return self._evidence
+
+    def check_key(self) -> None:
+        """Fail loudly when the case key cannot open this database's organisation keys
+        (a wrong ``ASYLUMLENS_KEY`` or key file), before any request is served; a store
+        without a key or organisations yet passes (the private pages then say so)."""
+        try:
+            key = self.case_key()
+        except CaseKeyError:
+            return
+        with self.session() as db:
+            check_master_key(db, key)
 
     def now(self) -> datetime:
         return self.clock()
