@@ -324,6 +324,31 @@ UntilOption = Annotated[str | None, typer.Option("--until", help="FY2025 or 2025
 ReleaseOption = Annotated[
     str | None, typer.Option("--release", help="Release id. Default: the newest.")
 ]
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="duckdb (one machine) or spark (the same queries on Apache Spark; docs/scale.md).",
+    ),
+]
+SparkMasterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-master",
+        help="Spark master URL for --engine spark. Default: $SPARK_MASTER, else local[2].",
+        show_default=False,
+    ),
+]
+
+
+def _engine(kind: str, spark_master: str | None) -> Any:
+    """The ``engine=`` of a query command: the process's engine of ``kind``, or a Spark
+    engine on ``spark_master`` (an unknown kind is the library's one-line QueryError)."""
+    from asylumlens.analytics import Engine
+
+    if spark_master is None:
+        return kind
+    return Engine(kind, spark_master=spark_master)
 
 
 FORMAT_HELP = (
@@ -555,6 +580,8 @@ def rates(
     fmt: FormatOption = Format.table,
     store: StoreOption = None,
     release: ReleaseOption = None,
+    engine: EngineOption = "duckdb",
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Asylum grant rates broken down by dimensions, with 95% Wilson intervals.
 
@@ -575,6 +602,7 @@ def rates(
         min_decisions=min_decisions,
         store=store,
         release=release,
+        engine=_engine(engine, spark_master),
     )
     notes = [f"below_threshold: fewer than {df.attrs['min_decisions']} decisions"]
     if df["partial"].any():
@@ -609,6 +637,8 @@ def compare(
     fmt: FormatOption = Format.table,
     store: StoreOption = None,
     release: ReleaseOption = None,
+    engine: EngineOption = "duckdb",
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """A period's grant rate beside the baseline's mean of yearly rates and its pooled rate,
     with the counts behind each and the thin, missing and partial years named.
@@ -630,6 +660,7 @@ def compare(
         unit=unit,
         store=store,
         release=release,
+        engine=_engine(engine, spark_master),
     )
     narrow = ["measure", "fiscal_years", "grants", "total", "decisions", "rate", "ci_low"]
     narrow += ["ci_high", "years_below_threshold", "partial"]
@@ -655,6 +686,8 @@ def judges(
     fmt: FormatOption = Format.table,
     store: StoreOption = None,
     release: ReleaseOption = None,
+    engine: EngineOption = "duckdb",
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Each judge's raw grant rate and empirical-Bayes shrunken estimate, and their spread.
 
@@ -672,6 +705,7 @@ def judges(
         unit=unit,
         store=store,
         release=release,
+        engine=_engine(engine, spark_master),
     )
     notes = []
     for name, s in df.attrs["spread"].items():
@@ -705,6 +739,8 @@ def codes(
     fmt: FormatOption = Format.table,
     store: StoreOption = None,
     release: ReleaseOption = None,
+    engine: EngineOption = "duckdb",
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """The codes a release uses for a dimension, with labels and asylum decision counts.
 
@@ -714,10 +750,12 @@ def codes(
     from asylumlens.analytics import find_codes
 
     if search is not None:
-        df = find_codes(dimension, search, store=store, release=release)
+        df = find_codes(
+            dimension, search, store=store, release=release, engine=_engine(engine, spark_master)
+        )
         _analytics_output(df, fmt, f"{dimension} codes matching {search!r}")
         return
-    df = compute(dimension, store=store, release=release)
+    df = compute(dimension, store=store, release=release, engine=_engine(engine, spark_master))
     _analytics_output(df, fmt, f"{dimension} codes")
 
 
@@ -946,6 +984,8 @@ def claim(
     fmt: FormatOption = Format.table,
     store: StoreOption = None,
     release: ReleaseOption = None,
+    engine: EngineOption = "duckdb",
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Which reading of the data reproduces a published figure? Sweeps definition, unit,
     fiscal/calendar year (and to date), pooled or mean baseline and grant set, and ranks
@@ -968,6 +1008,7 @@ def claim(
         tolerance=tolerance,
         store=store,
         release=release,
+        engine=_engine(engine, spark_master),
     )
     label = "SYNTHETIC: " if df.attrs.get("synthetic") else ""
     understood = f"{label}understood: {df.attrs['understood']}"

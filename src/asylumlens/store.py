@@ -27,6 +27,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -36,6 +37,8 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Final, cast
+from urllib.parse import unquote, urlparse
+from urllib.request import url2pathname
 
 import duckdb
 
@@ -59,12 +62,40 @@ as "did you mean": ids are dates, so any two share most characters (``2026-1101`
 from ``2026-11-01``, ``1999-01-01`` only 0.5)."""
 
 
-def resolve_store_root(path: Path | None) -> Path:
-    """``--store`` if given, else ``$ASYLUMLENS_STORE``, else ``./asylumlens-data``."""
+def resolve_store_root(path: Path | str | None) -> Path:
+    """``--store`` if given, else ``$ASYLUMLENS_STORE``, else ``./asylumlens-data``; a
+    ``file://`` URI names its folder (:func:`store_folder`)."""
     if path is not None:
-        return path
+        return store_folder(path)
     env = os.environ.get(STORE_ENV)
-    return Path(env) if env else DEFAULT_STORE
+    return store_folder(env) if env else DEFAULT_STORE
+
+
+STORE_URI_SCHEMES: Final = ("file",)
+_URI_SCHEME: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):")
+"""URI schemes a store may be named by. The manifests, locks and symlinks of a store are
+read through the local file system, so a cluster store on ``hdfs://`` or ``s3a://`` must be
+mounted (or copied) as a folder first; docs/scale.md says what a cluster needs."""
+
+
+def store_folder(location: Path | str) -> Path:
+    """The folder a store location names: a path, or a ``file://`` URI (``file:///data/s``;
+    ``file:/data/s`` too, as a path-typed option collapses the slashes). Any other scheme
+    (``hdfs://``, ``s3a://``) is a StoreError naming the ones supported."""
+    text = str(location)
+    found = _URI_SCHEME.match(text)
+    if found is None:
+        return Path(location)  # a plain path (a Windows drive letter is one letter)
+    scheme = found.group(1)
+    if scheme.lower() not in STORE_URI_SCHEMES:
+        raise StoreError(
+            f"store URI scheme {scheme}: is not supported (supported: file://); mount the "
+            "store as a folder (docs/scale.md)"
+        )
+    parsed = urlparse(text)
+    if parsed.netloc not in ("", "localhost"):
+        raise StoreError("a file:// store URI must name a local folder (file:///path)")
+    return Path(url2pathname(unquote(parsed.path)))
 
 
 def load_manifest(file: Path) -> Manifest:

@@ -57,7 +57,7 @@ from asylumlens.analytics.rates import (
     scoped,
     selected_decisions,
 )
-from asylumlens.analytics.source import Engine, ReleaseArg, Source, StoreArg, open_source
+from asylumlens.analytics.source import EngineArg, ReleaseArg, Source, StoreArg, open_source
 from asylumlens.errors import QueryError
 
 SWEPT_DEFINITIONS: Final = ("eoir", "eoir_admin_closure", "trac", "trac_case_outcome")
@@ -726,7 +726,7 @@ def check_claim(
     tolerance: float | None = None,
     store: StoreArg = None,
     release: ReleaseArg = None,
-    engine: Engine | None = None,
+    engine: EngineArg = None,
 ) -> pd.DataFrame:
     """Every reading of a claim, ranked by distance from it, one row per reading.
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from asylumlens.analytics.code_match import KnownCode, closest, search_rank
 from asylumlens.analytics.dimensions import check_dimension
-from asylumlens.analytics.source import Engine, ReleaseArg, StoreArg, open_source
+from asylumlens.analytics.source import EngineArg, ReleaseArg, StoreArg, open_source
 from asylumlens.errors import QueryError
 
 
@@ -21,7 +21,7 @@ def codes(
     *,
     store: StoreArg = None,
     release: ReleaseArg = None,
-    engine: Engine | None = None,
+    engine: EngineArg = None,
 ) -> pd.DataFrame:
     """``code``, ``label`` and ``decisions`` (decided ASYL applications), most decisions first.
 
@@ -50,7 +50,7 @@ def find_codes(
     *,
     store: StoreArg = None,
     release: ReleaseArg = None,
-    engine: Engine | None = None,
+    engine: EngineArg = None,
 ) -> pd.DataFrame:
     """The codes whose code or label matches ``text`` (case-insensitive): ``code``,
     ``label``, ``decisions``, best match first (the code itself, the whole label, a label

@@ -40,7 +40,7 @@ from asylumlens.analytics.rates import (
     check_where_values,
     rates_for,
 )
-from asylumlens.analytics.source import Engine, ReleaseArg, Source, StoreArg, open_source
+from asylumlens.analytics.source import EngineArg, ReleaseArg, Source, StoreArg, open_source
 from asylumlens.errors import QueryError
 
 MEASURES: Final = ("period", "baseline_mean", "baseline_pooled")
@@ -186,7 +186,7 @@ def default_comparison(
     *,
     store: StoreArg = None,
     release: ReleaseArg = None,
-    engine: Engine | None = None,
+    engine: EngineArg = None,
     unit: str | None = None,
     period: str | None = None,
 ) -> tuple[str, str]:
@@ -211,7 +211,7 @@ def compare(
     unit: str | None = None,
     store: StoreArg = None,
     release: ReleaseArg = None,
-    engine: Engine | None = None,
+    engine: EngineArg = None,
 ) -> pd.DataFrame:
     """Three labelled rows: the period's rate, the baseline's mean of yearly rates, and
     the baseline's pooled rate, each with a 95% interval and the counts behind it.

@@ -27,7 +27,7 @@ import pandas as pd
 from asylumlens.analytics.definitions import DEFAULT_DEFINITION
 from asylumlens.analytics.judge_model import estimate_judges
 from asylumlens.analytics.rates import JUDGE_PERIOD_MIN, RatesSpec, rates_for
-from asylumlens.analytics.source import Engine, ReleaseArg, StoreArg, open_source
+from asylumlens.analytics.source import EngineArg, ReleaseArg, StoreArg, open_source
 from asylumlens.errors import QueryError
 
 NO_JUDGE_CODE: Final = "no judge code"
@@ -113,7 +113,7 @@ def judges(
     until: str | date | None = None,
     store: StoreArg = None,
     release: ReleaseArg = None,
-    engine: Engine | None = None,
+    engine: EngineArg = None,
     unit: str | None = None,
 ) -> pd.DataFrame:
     """Each judge of ``court``: raw rate with Wilson interval, and the shrunken estimate.

@@ -20,7 +20,7 @@ import pandas as pd
 from asylumlens.analytics.definitions import DEFAULT_DEFINITION
 from asylumlens.analytics.dimensions import FilterValue, Where
 from asylumlens.analytics.rates import RatesSpec, check_where_values, rates_for
-from asylumlens.analytics.source import Engine, ReleaseArg, Source, StoreArg, open_source
+from asylumlens.analytics.source import EngineArg, ReleaseArg, Source, StoreArg, open_source
 from asylumlens.errors import QueryError
 
 Basis = Literal["group", "all"]
@@ -54,7 +54,7 @@ def judge_courts(
     unit: str | None = None,
     store: StoreArg = None,
     release: ReleaseArg = None,
-    engine: Engine | None = None,
+    engine: EngineArg = None,
 ) -> pd.DataFrame:
     """The courts ``judge`` decided in: ``court``, ``court_name``, ``total`` (decisions the
     definition counts), the judge's main court first (module docstring).

@@ -52,7 +52,14 @@ from asylumlens.analytics.dimensions import (
 )
 from asylumlens.analytics.intervals import wilson_interval
 from asylumlens.analytics.periods import calendar_year_end, fiscal_year_end, parse_bound
-from asylumlens.analytics.source import Coverage, Engine, ReleaseArg, Source, StoreArg, open_source
+from asylumlens.analytics.source import (
+    Coverage,
+    EngineArg,
+    ReleaseArg,
+    Source,
+    StoreArg,
+    open_source,
+)
 from asylumlens.errors import QueryError
 
 JUDGE_PERIOD_MIN: Final = 100
@@ -419,7 +426,7 @@ def rates(
     min_decisions: int | None = None,
     store: StoreArg = None,
     release: ReleaseArg = None,
-    engine: Engine | None = None,
+    engine: EngineArg = None,
 ) -> pd.DataFrame:
     """Asylum grant rates by ``by`` under ``definition``, one row per group.
 

@@ -16,6 +16,13 @@ at interpreter exit) interrupts any query still running and closes them all: a D
 query left running in a daemon thread (a web worker) when Python finalizes aborts the
 process ("terminate called ... exception not rethrown", duckdb/duckdb#13904).
 
+An engine is of one *kind*: ``duckdb`` (the default) or ``spark``
+(:mod:`asylumlens.analytics.spark`). Both run the same Ibis expressions, compiled to their
+own SQL dialect; only this module knows which one runs a query. A Spark engine reads the
+release's ``decisions.parquet`` by its ``file://`` URI through the process's Spark session;
+``engine="spark"`` (a string) anywhere ``engine=`` is taken means the process's Spark
+engine, as ``"duckdb"`` or None means the DuckDB default.
+
 Each open release also knows how far its data reaches (:class:`Coverage`): the latest
 completion date in its fact table, and the last day whose decisions are all in it. Years
 ending after that day are partial, and every output says so.
@@ -32,19 +39,26 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal, cast, get_args
 
 import duckdb
 import ibis
 import pandas as pd
 
+from asylumlens.analytics import spark
 from asylumlens.analytics.decisions import decisions_sql
+from asylumlens.errors import QueryError, StoreError
 from asylumlens.store import MANIFEST, Release, Store
 
 StoreArg = Store | Path | str | None
 ReleaseArg = Release | str | None
 
 Table = Any  # ibis.Table
+
+EngineKind = Literal["duckdb", "spark"]
+ENGINE_KINDS: Final[tuple[str, ...]] = get_args(EngineKind)
+DEFAULT_ENGINE_KIND: Final = "duckdb"
+_DIALECT: Final[dict[str, str]] = {"duckdb": "duckdb", "spark": "pyspark"}
 
 
 @dataclass(frozen=True)
@@ -101,7 +115,7 @@ class Source:
 
     release: Release
     table: Any  # ibis.Table (ibis ships no type stubs)
-    cursor: duckdb.DuckDBPyConnection
+    cursor: duckdb.DuckDBPyConnection | None  # None on a Spark engine (its session runs it)
     key: ReleaseKey
     engine: Engine
 
@@ -125,8 +139,8 @@ class Source:
 
     def run(self, expr: Any) -> pd.DataFrame:
         """Execute an Ibis expression: compiled by Ibis (values become quoted literals),
-        run on this source's cursor, returned as pandas."""
-        return self.run_sql(str(ibis.to_sql(expr, dialect="duckdb")))
+        run by this source's engine, returned as pandas."""
+        return self.run_sql(str(ibis.to_sql(expr, dialect=self.engine.dialect)))
 
     def run_cached(self, query: Hashable, build: Callable[[Table], Any]) -> pd.DataFrame:
         """Like :meth:`run` for ``build(self.table)``, reusing the compiled SQL of an equal
@@ -161,7 +175,17 @@ class Engine:
     the engine's current one (bumped by :meth:`close`) is replaced on next use.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, kind: str = DEFAULT_ENGINE_KIND, *, spark_master: str | None = None) -> None:
+        """``kind`` is ``duckdb`` or ``spark``; ``spark_master`` (a Spark engine only) names
+        the cluster, else ``$SPARK_MASTER``, else ``local[2]``."""
+        if kind not in ENGINE_KINDS:
+            raise QueryError(f"unknown engine {kind!r}; valid: {', '.join(ENGINE_KINDS)}")
+        if spark_master is not None and kind != "spark":
+            raise QueryError("spark_master applies to the spark engine only")
+        self.kind: EngineKind = cast(EngineKind, kind)
+        self.spark_master = spark.spark_master(spark_master) if kind == "spark" else None
+        self._spark_tables: dict[ReleaseKey, Any] = {}
+        self._job_group = f"asylumlens-engine-{id(self):x}"
         self._lock = threading.Lock()
         self._running = threading.Condition(self._lock)
         self._active = 0  # queries executing now (execute)
@@ -178,6 +202,11 @@ class Engine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def dialect(self) -> str:
+        """The SQL dialect Ibis compiles this engine's queries to."""
+        return _DIALECT[self.kind]
 
     @property
     def active(self) -> int:
@@ -200,6 +229,9 @@ class Engine:
         """The ``decisions`` table of a release (the newest when ``release`` is None)."""
         rel = resolve_release(store, release)
         key = _release_key(rel)
+        if self.kind == "spark":
+            yield Source(rel, self._spark_table(rel, key), None, key, self)
+            return
         base = self._base_connection(rel, key)
         bound: dict[ReleaseKey, tuple[int, duckdb.DuckDBPyConnection, Any]] = (
             self._local.__dict__.setdefault("bound", {})
@@ -217,26 +249,32 @@ class Engine:
         yield Source(rel, entry[2], entry[1], key, self)
 
     def compiled(self, key: ReleaseKey, query: Hashable, build: Callable[[], Any]) -> str:
-        """The DuckDB SQL of ``query`` on release ``key``, compiled from ``build()`` once."""
+        """The SQL (this engine's dialect) of ``query`` on release ``key``, compiled from
+        ``build()`` once."""
         cache_key = (key, query)
         with self._lock:
             sql = self._compiled.get(cache_key)
             if sql is not None:
                 self._compiled.move_to_end(cache_key)
                 return sql
-        sql = str(ibis.to_sql(build(), dialect="duckdb"))
+        sql = str(ibis.to_sql(build(), dialect=self.dialect))
         with self._lock:
             self._compiled[cache_key] = sql
             while len(self._compiled) > _COMPILED_MAX:
                 self._compiled.popitem(last=False)
         return sql
 
-    def execute(self, cursor: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
-        """Run ``sql`` on one of this engine's cursors, counted so :meth:`close` can wait."""
+    def execute(self, cursor: duckdb.DuckDBPyConnection | None, sql: str) -> pd.DataFrame:
+        """Run ``sql`` on one of this engine's cursors (on a Spark engine: its session),
+        counted so :meth:`close` can wait."""
         with self._running:
             self._active += 1
         try:
-            df: pd.DataFrame = cursor.execute(sql).df()
+            if cursor is None:
+                session = spark.spark_session(self.spark_master)
+                df: pd.DataFrame = spark.run_sql(session, sql, self._job_group)
+            else:
+                df = cursor.execute(sql).df()
         finally:
             with self._running:
                 self._active -= 1
@@ -256,11 +294,40 @@ class Engine:
             self._connections.clear()
             self._compiled.clear()
             self._coverage.clear()
+            self._spark_tables.clear()
             for cursor in cursors:
                 cursor.interrupt()
+            if self.kind == "spark" and self._active:
+                spark.cancel(spark.spark_session(self.spark_master), self._job_group)
             self._running.wait_for(lambda: self._active == 0, timeout=CLOSE_WAIT_SECONDS)
             for con in [*cursors, *connections]:
                 con.close()
+
+    def _spark_table(self, rel: Release, key: ReleaseKey) -> Any:
+        """The release's fact table on Spark (a view over its ``decisions.parquet``), and
+        its coverage, opened once per release version."""
+        with self._lock:
+            table = self._spark_tables.get(key)
+        if table is not None:
+            return table
+        facts = rel.path / "decisions.parquet"
+        if not facts.exists():
+            raise StoreError(
+                f"release {rel.id} has no decisions.parquet (ingested by an older version); "
+                "the spark engine reads the fact table only: ingest the release again"
+            )
+        session = spark.spark_session(self.spark_master)
+        table = spark.decisions_table(session, facts.resolve().as_uri(), spark.view_name(key))
+        latest = self.execute(
+            None, str(ibis.to_sql(table.comp_date.max().name("latest"), dialect=self.dialect))
+        )
+        value = latest["latest"].iloc[0] if len(latest) else None
+        with self._lock:
+            self._coverage[key] = (
+                None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+            )
+            self._spark_tables[key] = table
+        return table
 
     def _base_connection(self, rel: Release, key: ReleaseKey) -> duckdb.DuckDBPyConnection:
         with self._lock:
@@ -288,6 +355,13 @@ _default: Engine | None = None
 _default_lock = threading.Lock()
 
 
+_default_spark: Engine | None = None
+
+EngineArg = Engine | str | None
+"""What ``engine=`` takes: an :class:`Engine`, an engine kind (``"duckdb"``, ``"spark"``:
+the process's engine of that kind) or None (the process default, DuckDB)."""
+
+
 def default_engine() -> Engine:
     """The process's engine, used by every analytics call made without ``engine=``."""
     global _default
@@ -295,6 +369,27 @@ def default_engine() -> Engine:
         if _default is None:
             _default = Engine()
         return _default
+
+
+def default_spark_engine() -> Engine:
+    """The process's Spark engine (``engine="spark"``), on ``$SPARK_MASTER`` or local."""
+    global _default_spark
+    with _default_lock:
+        if _default_spark is None:
+            _default_spark = Engine("spark")
+        return _default_spark
+
+
+def resolve_engine(engine: EngineArg) -> Engine:
+    """The engine ``engine=`` names (see :data:`EngineArg`); an unknown kind is a
+    QueryError naming the valid ones."""
+    if isinstance(engine, Engine):
+        return engine
+    if engine is None or engine == "duckdb":
+        return default_engine()
+    if engine == "spark":
+        return default_spark_engine()
+    raise QueryError(f"unknown engine {engine!r}; valid: {', '.join(ENGINE_KINDS)}")
 
 
 def resolve_release(store: StoreArg, release: ReleaseArg) -> Release:
@@ -310,11 +405,11 @@ def _release_key(rel: Release) -> ReleaseKey:
 
 @contextmanager
 def open_source(
-    store: StoreArg = None, release: ReleaseArg = None, *, engine: Engine | None = None
+    store: StoreArg = None, release: ReleaseArg = None, *, engine: EngineArg = None
 ) -> Iterator[Source]:
     """The ``decisions`` table of a release (the newest when ``release`` is None), opened
-    by ``engine`` (the process default when None)."""
-    with (engine if engine is not None else default_engine()).open(store, release) as source:
+    by ``engine`` (:func:`resolve_engine`: the process default when None)."""
+    with resolve_engine(engine).open(store, release) as source:
         yield source
 
 
