@@ -51,8 +51,8 @@ from __future__ import annotations
 
 from asylumlens.analytics.claims import Claim, check_claim, parse_claim
 from asylumlens.analytics.codes import codes, find_codes
-from asylumlens.analytics.context import CaseContext, case_context
 from asylumlens.analytics.compare import compare, default_comparison
+from asylumlens.analytics.context import CaseContext, case_context
 from asylumlens.analytics.decisions import build_decisions
 from asylumlens.analytics.definitions import (
     DEFAULT_DEFINITION,
