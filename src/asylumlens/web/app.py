@@ -24,7 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from asylumlens import __version__
 from asylumlens.analytics import Engine
 from asylumlens.store import Store
-from asylumlens.web import api, case_api, case_pages, pages, twins
+from asylumlens.web import api, case_api, case_pages, embeds, pages, twins
 from asylumlens.web.cache import ResponseCache, ResponseMemo
 from asylumlens.web.case_api import install_case_error_handlers
 from asylumlens.web.context import PinnedStates, build_state
@@ -122,13 +122,12 @@ def create_app(
     app.include_router(case_pages.router)
     app.include_router(api.router)
     app.include_router(twins.router)
+    app.include_router(embeds.router, dependencies=[Depends(reject_unknown_page_parameters)])
     app.include_router(pages.router, dependencies=[Depends(reject_unknown_page_parameters)])
     # Middleware added last runs first: gzip wraps the memo, so the memo holds plain bodies
     # and each client gets the encoding it asked for (vega's JS shrinks ~4x for phones).
     app.add_middleware(ResponseCache, memo=app.state.memo)
-    app.add_middleware(
-        PublicOnly, middleware=GZipMiddleware, minimum_size=1024, compresslevel=5
-    )
+    app.add_middleware(PublicOnly, middleware=GZipMiddleware, minimum_size=1024, compresslevel=5)
     app.add_middleware(PrivateHeaders)  # no-store on every private response
     app.add_middleware(ApiCors)  # Access-Control-Allow-Origin: * on the API, for notebooks
     app.add_middleware(Guard)  # outermost: sees every request and every response
