@@ -25,9 +25,10 @@ from web_support import publish_nyc
 
 OLD, NEW = "2026-10-01", "2026-11-01"
 
-ROLES = frozenset({"newer-release", "release-list", "cite-permalink"})
+ROLES = frozenset({"newer-release", "release-list", "cite-permalink", "share"})
 """Links that name a release on purpose: the pinned banner's "view it" (the newest), the
-Data page's list of releases, and the "Cite this" permalink (the release shown)."""
+Data page's list of releases, the "Cite this" permalink and each chart's "Share / embed"
+links (``class="share-..."``: the release shown, pinned even on an unpinned page)."""
 
 PAGES = (
     "/",
@@ -72,7 +73,8 @@ class Links(HTMLParser):
         if tag == "ul" and a.get("id") == "release-list":
             self._release_list += 1
         elif tag == "a" and a.get("href"):
-            role = "release-list" if self._release_list else a.get("id")
+            shared = str(a.get("class") or "").startswith("share-")
+            role = "release-list" if self._release_list else "share" if shared else a.get("id")
             self.links.append((str(a["href"]), role if role in ROLES else None))
         elif tag == "form" and (a.get("method") or "get").lower() == "get":
             self.forms.append({"action": a.get("action"), "release": None})
@@ -105,7 +107,9 @@ def parsed(client: TestClient, path: str) -> Links:
 @pytest.mark.parametrize("path", PAGES)
 def test_every_internal_link_keeps_the_pin(client: TestClient, path: str) -> None:
     links = parsed(client, path)
-    kept = [h for h, role in links.links if internal(h) and role in (None, "cite-permalink")]
+    kept = [
+        h for h, role in links.links if internal(h) and role in (None, "cite-permalink", "share")
+    ]
     assert len(kept) >= 10, kept  # the navigation alone has 9; the page adds its own
     lost = [href for href in kept if releases_in(href) != [OLD]]
     assert lost == [], f"{path}: links that drop release={OLD}: {lost}"
@@ -134,6 +138,8 @@ def test_unpinned_pages_link_unpinned(client: TestClient) -> None:
         links.feed(html)
         cites = [h for h, role in links.links if role == "cite-permalink"]
         assert [releases_in(h) for h in cites] == [[NEW]]  # names the release it shows
+        shared = [releases_in(h) for h, role in links.links if role == "share"]
+        assert shared and all(r == [NEW] for r in shared)  # embeds keep the figures shown
         pinned = [h for h, role in links.links if internal(h) and role is None and releases_in(h)]
         assert pinned == [], (path, pinned)
 

@@ -28,6 +28,7 @@ from asylumlens.web import (
     api,
     case_api,
     case_pages,
+    embeds,
     estimate_api,
     exhibit_api,
     exhibit_pages,
@@ -135,6 +136,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(estimate_api.router)
     app.include_router(twins.router)
+    app.include_router(embeds.router, dependencies=[Depends(reject_unknown_page_parameters)])
     app.include_router(pages.router, dependencies=[Depends(reject_unknown_page_parameters)])
     app.include_router(similar_page.router)
     # Middleware added last runs first: gzip wraps the memo, so the memo holds plain bodies

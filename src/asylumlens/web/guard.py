@@ -11,7 +11,11 @@ An outermost ASGI middleware, so nothing it promises depends on a route:
 * every response carries ``X-Content-Type-Options: nosniff``, a ``Referrer-Policy`` and a
   ``Cross-Origin-Resource-Policy``; HTML pages add a ``Content-Security-Policy``
   (``default-src 'self'``: the vendored Vega scripts load, nothing from elsewhere) with
-  ``frame-ancestors 'self'`` and ``X-Frame-Options: SAMEORIGIN``;
+  ``frame-ancestors 'self'`` and ``X-Frame-Options: SAMEORIGIN``, except the embeds
+  (:func:`is_embed_path`, ``/embed/...``), pages made to be framed by other sites: their
+  CSP says ``frame-ancestors *`` and they carry no ``X-Frame-Options``; the embeds' files
+  (SVG, PNG) are ``Cross-Origin-Resource-Policy: cross-origin``, so another site's
+  ``<img>`` may show them;
 * an unexpected exception becomes a proper 500 in the error shape, logged with its
   traceback, and the keep-alive connection stays open (left to Starlette, the exception
   would be re-raised to uvicorn, which closes the connection after the 500).
@@ -57,6 +61,18 @@ PAGE_HEADERS: Final = (
     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-frame-options", b"SAMEORIGIN"),
 )
+EMBED_CONTENT_SECURITY_POLICY: Final = CONTENT_SECURITY_POLICY.replace(
+    "frame-ancestors 'self'", "frame-ancestors *"
+)
+EMBED_PAGE_HEADERS: Final = ((b"content-security-policy", EMBED_CONTENT_SECURITY_POLICY.encode()),)
+EMBED_PREFIX: Final = "/embed/"
+
+
+def is_embed_path(path: str) -> bool:
+    """An embeddable chart (:mod:`asylumlens.web.embeds`): the one kind of page other sites
+    may frame. A path rule, not a header a handler sets, so no route can open framing by
+    accident and none can forget to."""
+    return path.startswith(EMBED_PREFIX)
 
 
 def _problem(scope: Scope) -> WebError | None:
@@ -72,11 +88,12 @@ def _problem(scope: Scope) -> WebError | None:
 def _security_headers(path: str, headers: list[tuple[bytes, bytes]]) -> None:
     present = {k.lower() for k, _ in headers}
     extra = list(COMMON_HEADERS)
-    corp = b"cross-origin" if path.startswith("/api/") else b"same-origin"
+    embed = is_embed_path(path)
+    corp = b"cross-origin" if path.startswith("/api/") or embed else b"same-origin"
     extra.append((b"cross-origin-resource-policy", corp))
     content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
     if content_type.startswith(b"text/html"):
-        extra.extend(PAGE_HEADERS)
+        extra.extend(EMBED_PAGE_HEADERS if embed else PAGE_HEADERS)
     headers.extend((k, v) for k, v in extra if k not in present)
 
 

@@ -3,6 +3,10 @@
 Pages are thin: parameters are validated by the same dependencies as the API, the data comes
 from the same builders in :mod:`asylumlens.web.views`, and each page links to the API URL
 that returns its rows as JSON and CSV (``twin``). All state lives in the query string.
+
+Each page is built by a ``*_page`` function returning a :class:`PageModel` (template,
+context, charts by name) and rendered by its route; the embed routes
+(:mod:`asylumlens.web.embeds`) call the same builders, so an embedded chart is its page's.
 """
 
 from __future__ import annotations
@@ -20,13 +24,16 @@ from asylumlens.analytics.periods import parse_fiscal_years
 from asylumlens.errors import QueryError
 from asylumlens.web import charts, views
 from asylumlens.web.catalog import DIMENSION_OF, Kind, entities, label_column, matches_search
+from asylumlens.web.chart_caption import EVERY_YEAR
 from asylumlens.web.context import StateDep
 from asylumlens.web.errors import bad_params
-from asylumlens.web.groups import LAST_CHOICES, JudgeGroupDep
+from asylumlens.web.groups import LAST_CHOICES, JudgeGroup, JudgeGroupDep
 from asylumlens.web.methodology import methodology_html, render_markdown
+from asylumlens.web.page_model import PageModel, named_charts, show
 from asylumlens.web.params import (
     DEFINITIONS,
     DIMENSIONS,
+    ClaimInput,
     ClaimInputDep,
     DefinitionQuery,
     PeriodQuery,
@@ -58,7 +65,6 @@ def _years(state: StateDep) -> list[int]:
 
 
 def _entity_page(
-    request: Request,
     state: StateDep,
     template: str,
     api_path: str,
@@ -68,15 +74,13 @@ def _entity_page(
     period: tuple[str, str | None, str | None],
     extra_query: list[tuple[str, str]] | None = None,
     **extra: Any,
-) -> Response:
-    """Render a judge, court or nationality page: one entity over a definition and period,
-    with its API twin carrying the same period (and group) parameters."""
+) -> PageModel:
+    """A judge, court or nationality page: one entity over a definition and period, with
+    its API twin carrying the same period (and group) parameters."""
     definition, since, until = period
     pairs = [(k, v) for k, v in (("definition", definition), ("since", since), ("until", until))]
     query = urlencode([(k, v) for k, v in pairs + (extra_query or []) if v])
-    return render_page(
-        request,
-        template,
+    context = dict(
         title=entity.title,
         view=view,
         entity=entity,
@@ -90,6 +94,7 @@ def _entity_page(
         twin_query=query,
         **extra,
     )
+    return PageModel(template, context, named_charts(specs))
 
 
 HeadlinePeriodQuery = Annotated[
@@ -128,6 +133,13 @@ def home(
     period: HeadlinePeriodQuery = None,
     baseline: HeadlineBaselineQuery = None,
 ) -> Response:
+    return show(request, home_page(state, definition, period, baseline))
+
+
+def home_page(
+    state: StateDep, definition: str, period: str | None, baseline: str | None
+) -> PageModel:
+    """The home page: the headline (period against baseline), the trend, nationalities."""
     definition = check_definition(definition)
     period = check_fiscal_years("period", period)
     baseline = check_fiscal_years("baseline", baseline)
@@ -162,9 +174,7 @@ def home(
         )
     compare_query = [("definition", definition)]
     compare_query += [(k, str(view.facts[k])) for k in ("period", "baseline") if view.facts.get(k)]
-    return render_page(
-        request,
-        "home.html",
+    context = dict(
         title="Asylum grant rates",
         view=view,
         specs=specs,
@@ -177,6 +187,8 @@ def home(
         twin="/api/v1/compare",
         twin_query=urlencode(compare_query),
     )
+    every = {name: EVERY_YEAR for name in ("trend", "nationalities")}
+    return PageModel("home.html", context, named_charts(specs), every)
 
 
 def compare_points(frame: Frame) -> list[dict[str, Any]]:
@@ -267,12 +279,15 @@ def _api_query(q: RatesQuery) -> str:
 
 @router.get("/explorer")
 def explorer(request: Request, state: StateDep, q: RatesQueryDep) -> Response:
+    return show(request, explorer_page(state, q))
+
+
+def explorer_page(state: StateDep, q: RatesQuery) -> PageModel:
+    """The Explorer: any grouping and filters, one chart (``explorer``) and the table."""
     frame = state.queries.rates(q)
     spec = explorer_chart(frame, q, state.info.synthetic)
     selected = {dim: list(codes) for dim, codes in q.where}
-    return render_page(
-        request,
-        "explorer.html",
+    context = dict(
         title="Explorer",
         q=q,
         frame=frame,
@@ -287,11 +302,10 @@ def explorer(request: Request, state: StateDep, q: RatesQueryDep) -> Response:
         twin_query=_api_query(q),
         api_query=_api_query(q),
     )
+    return PageModel("explorer.html", context, {"explorer": spec})
 
 
-def _listing(
-    request: Request, state: StateDep, kind: Kind, definition: str, q: str | None = None
-) -> Response:
+def listing_page(state: StateDep, kind: Kind, definition: str, q: str | None = None) -> PageModel:
     """A directory page: every code's rate, searchable (``?q=``, :func:`matches_search`);
     for judges, codes that are not judges (blank, placeholders, the library's
     :func:`~asylumlens.analytics.disparity.not_a_judge`) listed apart, never ranked."""
@@ -315,9 +329,7 @@ def _listing(
         subtitle=f"{definition} definition",
     )
     twin_pairs = [("definition", definition)] + ([("q", q.strip())] if q and q.strip() else [])
-    return render_page(
-        request,
-        "listing.html",
+    context = dict(
         title=kind.capitalize(),
         kind=kind,
         dim=dim,
@@ -333,6 +345,7 @@ def _listing(
         twin=f"/api/v1/{kind}",
         twin_query=urlencode(twin_pairs),
     )
+    return PageModel("listing.html", context, {"listing": spec})
 
 
 SearchQuery = Annotated[
@@ -347,7 +360,7 @@ def judges(
     definition: DefinitionQuery = DEFAULT_DEFINITION,
     q: SearchQuery = None,
 ) -> Response:
-    return _listing(request, state, "judges", check_definition(definition), q)
+    return show(request, listing_page(state, "judges", check_definition(definition), q))
 
 
 @router.get("/courts")
@@ -357,7 +370,7 @@ def courts(
     definition: DefinitionQuery = DEFAULT_DEFINITION,
     q: SearchQuery = None,
 ) -> Response:
-    return _listing(request, state, "courts", check_definition(definition), q)
+    return show(request, listing_page(state, "courts", check_definition(definition), q))
 
 
 @router.get("/nationalities")
@@ -367,7 +380,7 @@ def nationalities(
     definition: DefinitionQuery = DEFAULT_DEFINITION,
     q: SearchQuery = None,
 ) -> Response:
-    return _listing(request, state, "nationalities", check_definition(definition), q)
+    return show(request, listing_page(state, "nationalities", check_definition(definition), q))
 
 
 def _series(frame: Frame, name: str) -> list[dict[str, Any]]:
@@ -382,6 +395,11 @@ def judge(
     group: JudgeGroupDep,
     definition: DefinitionQuery = DEFAULT_DEFINITION,
 ) -> Response:
+    return show(request, judge_page(state, code, group, definition))
+
+
+def judge_page(state: StateDep, code: str, group: JudgeGroup, definition: str) -> PageModel:
+    """A judge: the trend beside the court's and the nation's, and the caseload mix."""
     definition = check_definition(definition)
     view = views.judge_for_group(state.queries, code, definition, group)
     since, until = view.facts["period"]["since"], view.facts["period"]["until"]
@@ -415,7 +433,6 @@ def judge(
     if group.last is not None:
         group_query.append(("last", str(group.last)))
     return _entity_page(
-        request,
         state,
         "judge.html",
         "judges",
@@ -472,6 +489,13 @@ def court(
     since: PeriodQuery = None,
     until: PeriodQuery = None,
 ) -> Response:
+    return show(request, court_page(state, code, definition, since, until))
+
+
+def court_page(
+    state: StateDep, code: str, definition: str, since: str | None, until: str | None
+) -> PageModel:
+    """A court: its trend and the spread of its judges."""
     definition, since, until = _period_args(definition, since, until)
     view = views.court(state.queries, code, definition, since, until)
     entity = view.facts["court"]
@@ -499,7 +523,6 @@ def court(
             "dashed: the court's rate",
         )
     return _entity_page(
-        request,
         state,
         "court.html",
         "courts",
@@ -520,6 +543,13 @@ def nationality(
     since: PeriodQuery = None,
     until: PeriodQuery = None,
 ) -> Response:
+    return show(request, nationality_page(state, code, definition, since, until))
+
+
+def nationality_page(
+    state: StateDep, code: str, definition: str, since: str | None, until: str | None
+) -> PageModel:
+    """A nationality: its trend, its courts, and the rates with and without representation."""
     definition, since, until = _period_args(definition, since, until)
     view = views.nationality(state.queries, code, definition, since, until)
     entity = view.facts["nationality"]
@@ -547,7 +577,6 @@ def nationality(
         ),
     }
     return _entity_page(
-        request,
         state,
         "nationality.html",
         "nationalities",
@@ -589,8 +618,23 @@ def claim(request: Request, state: StateDep, q: ClaimInputDep) -> Response:
     understood, the verdict, every reading ranked and charted. The URL is the permalink
     (only the fields given); a claim the library refuses is this page again, as a 422
     naming the field, with the form kept so it can be corrected."""
+    context = claim_form(state, q)
+    if not q.given:
+        return render_page(request, "claim.html", **context)
+    try:
+        model = claim_page(state, q)
+    except QueryError as exc:
+        response = render_page(request, "claim.html", error=str(exc), **context)
+        response.status_code = 422
+        del response.headers["etag"]  # an error is not a rendering to revalidate
+        return response
+    return show(request, model)
+
+
+def claim_form(state: StateDep, q: ClaimInput) -> dict[str, Any]:
+    """The claim page's form: what was typed, the filter choices, the shapes, an example."""
     selected = {dim: list(codes) for dim, codes in q.where}
-    context: dict[str, Any] = {
+    return {
         "title": "Check a figure",
         "q": q,
         "selected": selected,
@@ -598,24 +642,21 @@ def claim(request: Request, state: StateDep, q: ClaimInputDep) -> Response:
         "shapes": CLAIM_SHAPES,
         "example": CLAIM_EXAMPLE,
     }
-    if not q.given:
-        return render_page(request, "claim.html", **context)
-    try:
-        view = views.claim(state.queries, q)
-    except QueryError as exc:
-        response = render_page(request, "claim.html", error=str(exc), **context)
-        response.status_code = 422
-        del response.headers["etag"]  # an error is not a rendering to revalidate
-        return response
-    return render_page(
-        request,
-        "claim.html",
+
+
+def claim_page(state: StateDep, q: ClaimInput) -> PageModel:
+    """A claim checked: its readings and their chart (``claim``). A claim the library
+    refuses raises its :class:`~asylumlens.errors.QueryError` (the route shows the form)."""
+    view = views.claim(state.queries, q)
+    spec = claim_spec(view, state.info.synthetic)
+    context = dict(
         view=view,
-        spec=claim_spec(view, state.info.synthetic),
+        spec=spec,
         twin="/api/v1/claim",
         twin_query=urlencode(q.pairs()),
-        **context,
+        **claim_form(state, q),
     )
+    return PageModel("claim.html", context, {"claim": spec})
 
 
 @router.get("/methodology")

@@ -25,6 +25,7 @@ from markupsafe import Markup
 from asylumlens import analytics
 from asylumlens.web.canonical import canonical_pairs, canonical_query
 from asylumlens.web.context import WebState
+from asylumlens.web.embed_links import ShareLinks, share_links
 from asylumlens.web.errors import WebError
 from asylumlens.web.formats import cache_headers, not_modified
 from asylumlens.web.provenance import ReleaseInfo, release_info
@@ -68,6 +69,35 @@ PAGE_PIN: ContextVar[str | None] = ContextVar("asylumlens_page_pin", default=Non
 (``{% import "_macros.html" as m %}`` sees only globals): set around each render."""
 
 
+PAGE_SHARE: ContextVar[tuple[str, str, tuple[tuple[str, str], ...], str] | None] = ContextVar(
+    "asylumlens_page_share", default=None
+)
+"""The page being rendered as (base URL, path, its parameters, release id), for the chart
+macro's "Share / embed" control (imported without the page's context): set around each
+render, as :data:`PAGE_PIN`."""
+
+
+def chart_share(element_id: str, spec: Mapping[str, Any]) -> ShareLinks | None:
+    """The share links of the chart drawn in element ``chart-NAME`` on the page being
+    rendered (:mod:`asylumlens.web.embed_links`); None outside a page render."""
+    page = PAGE_SHARE.get()
+    if page is None:
+        return None
+    base_url, path, pairs, release_id = page
+    title = spec.get("title")
+    text = title.get("text") if isinstance(title, Mapping) else title
+    height = spec.get("height")
+    return share_links(
+        base_url,
+        path,
+        pairs,
+        release_id,
+        element_id.removeprefix("chart-"),
+        title=str(text or ""),
+        height=height if isinstance(height, int) else 300,
+    )
+
+
 @pass_context
 def _pinned(ctx: Context, url: str) -> str:
     """``url`` (an internal link) kept on the page's release when the page is pinned.
@@ -108,6 +138,7 @@ def make_environment() -> Environment:
     }
     env.globals["DEFAULT_DEFINITION"] = analytics.DEFAULT_DEFINITION
     env.globals["page_pin"] = PAGE_PIN.get  # a form's hidden release= on a pinned page
+    env.globals["chart_share"] = chart_share
     return env
 
 
@@ -201,11 +232,15 @@ def citation(request: Request, state: WebState, page: Mapping[str, Any]) -> dict
 
 
 @contextmanager
-def _pinning(pin: str | None) -> Iterator[None]:
+def _pinning(
+    pin: str | None, share: tuple[str, str, tuple[tuple[str, str], ...], str] | None = None
+) -> Iterator[None]:
     token = PAGE_PIN.set(pin)
+    shared = PAGE_SHARE.set(share)
     try:
         yield
     finally:
+        PAGE_SHARE.reset(shared)
         PAGE_PIN.reset(token)
 
 
@@ -213,7 +248,13 @@ def render_page(request: Request, template: str, **context: Any) -> Response:
     state = request_state(request)
     if (cached := not_modified(request, state)) is not None:
         return cached
-    with _pinning(state.pin):
+    share = (
+        state.base_url,
+        request.url.path,
+        tuple(canonical_pairs(request.scope)),
+        state.info.id,
+    )
+    with _pinning(state.pin, share):
         html = state.templates.get_template(template).render(page_context(request, **context))
     return HTMLResponse(html, headers=cache_headers(request, state))
 
