@@ -23,6 +23,7 @@ from case_web_support import CLIENT_NAME, csrf
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
+    from asylumlens.store import Store
     from case_web_support import Office
 
 MARKER = b"ZEBRA-MARKER-" + secrets.token_hex(8).encode()
@@ -193,3 +194,51 @@ def test_the_page_form_checks_its_token_before_taking_the_file(office: Office) -
     assert ok.status_code == 303, ok.text
     page = c.get(f"/cases/{case_id}").text
     assert hashlib.sha256(payload).hexdigest() in page
+
+
+def test_verify_files_checks_handed_over_files_offline(office: Office, tmp_path: Path) -> None:
+    """`asylumlens cases verify-files` with the manifest and the original files: exit 0;
+    with one file changed: exit 1, naming it unknown (no store, key or database needed)."""
+    import subprocess
+    import sys
+
+    c = office.client(Role.ATTORNEY)
+    case_id = office.case_of("own")
+    payload = b"%PDF-1.4 " + secrets.token_bytes(2000)
+    _upload(c, case_id, payload, name="a.pdf", title="Declaration")
+    manifest = tmp_path / "proof.json"
+    manifest.write_bytes(c.get(f"/api/v1/cases/{case_id}/proof.json").content)
+    original = tmp_path / "a.pdf"
+    original.write_bytes(payload)
+    cli = [sys.executable, "-m", "asylumlens", "cases", "verify-files", str(manifest)]
+    good = subprocess.run([*cli, str(original)], capture_output=True, text=True)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert f"{original}: ok = exhibit A" in good.stdout
+    original.write_bytes(payload + b"!")
+    bad = subprocess.run([*cli, str(original)], capture_output=True, text=True)
+    assert bad.returncode == 1 and f"{original}: unknown" in bad.stdout
+
+
+def test_a_wrong_case_key_stops_serve_at_start_up(
+    office: Office, store: Store, tmp_path: Path
+) -> None:
+    """Organisation keys made under one case key; `asylumlens serve` with another key exits
+    2 with one line naming the problem, before serving anything."""
+    import base64
+    import os
+    import subprocess
+    import sys
+
+    office.exhibit_of("own")  # the organisation's key now exists, wrapped by the right key
+    env = {
+        **os.environ,
+        "ASYLUMLENS_DATABASE_URL": office.workspace.url,
+        "ASYLUMLENS_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "asylumlens", "serve", "--store", str(store.root), "--port", "1"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "case key does not open" in lines[0], lines

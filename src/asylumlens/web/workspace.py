@@ -9,11 +9,13 @@ stopping the public dashboard.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Final
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +27,9 @@ from asylumlens.cases.evidence_store import DEFAULT_MAX_BYTES, EvidenceStore, ev
 from asylumlens.cases.keys import check_master_key
 from asylumlens.cases.schema import migrate
 from asylumlens.cases.validation import KnownCodes
+from asylumlens.errors import AsylumLensError
+
+MAX_UPLOAD_ENV: Final = "ASYLUMLENS_MAX_UPLOAD_BYTES"
 
 
 def _utc_now() -> datetime:
@@ -58,7 +63,13 @@ class CaseWorkspace:
 
     @classmethod
     def for_store(cls, store_root: Path, **kwargs: object) -> CaseWorkspace:
-        """The workspace of a store: ``$ASYLUMLENS_DATABASE_URL`` or ``<store>/cases.sqlite``."""
+        """The workspace of a store: ``$ASYLUMLENS_DATABASE_URL`` or ``<store>/cases.sqlite``;
+        the upload limit ``$ASYLUMLENS_MAX_UPLOAD_BYTES`` (default 8 GiB)."""
+        limit = os.environ.get(MAX_UPLOAD_ENV)
+        if limit is not None and "max_upload_bytes" not in kwargs:
+            if not limit.isdigit() or int(limit) < 1:
+                raise AsylumLensError(f"${MAX_UPLOAD_ENV}: give a number of bytes, not {limit!r}")
+            kwargs["max_upload_bytes"] = int(limit)
         return cls(database_url(store_root), store_root, **kwargs)  # type: ignore[arg-type]
 
     def case_key(self) -> FieldKey:
