@@ -92,6 +92,7 @@ ENDPOINTS = [
     Endpoint("POST", "/cases/{case}/edit", E, {"language": "Quechua"}, 303),
     Endpoint("POST", "/cases/{case}/exhibits", E, {"title": "Footage"}, 303, files=True),
     Endpoint("POST", "/cases/{case}/exhibits/verify", V, {}, 200),
+    Endpoint("GET", "/cases/{case}/exhibits/{exhibit}", V, None, 200),
     Endpoint("GET", "/deadlines", V, None, 200),
     Endpoint("GET", "/audit", Action.READ_AUDIT, None, 200),
     Endpoint("GET", "/account", None, None, 200),

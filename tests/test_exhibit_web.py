@@ -95,6 +95,9 @@ def test_upload_download_ranges_and_verify(office: Office) -> None:
     custody = c.get(f"/api/v1/cases/{case_id}/exhibits/{made['id']}/custody").json()["events"]
     actions = [e["action"] for e in custody]
     assert actions[0] == "upload" and "download" in actions and actions.count("verify") == 3
+    page = c.get(f"/cases/{case_id}/exhibits/{made['id']}").text
+    assert page.count('data-action="verify"') == 3 and 'data-action="upload"' in page
+    assert str(made["sha256"]) in page
 
 
 def test_no_plaintext_of_a_file_or_its_name_on_disk(office: Office) -> None:

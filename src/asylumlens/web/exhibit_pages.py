@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from asylumlens.cases import exhibits
+from asylumlens.cases.roles import Action, may
 from asylumlens.cases.sessions import csrf_ok
 from asylumlens.cases.validation import CaseInputError
 from asylumlens.web.case_access import (
@@ -22,7 +23,7 @@ from asylumlens.web.case_access import (
     check_origin,
     workspace,
 )
-from asylumlens.web.case_pages import detail_page
+from asylumlens.web.case_pages import detail_page, render
 from asylumlens.web.errors import WebError
 from asylumlens.web.exhibit_api import receive_upload
 from asylumlens.web.form_stream import FilePart
@@ -55,3 +56,19 @@ def verify_form(case_id: int, request: Request, db: DbDep, posted: PostedForm) -
     )
     db.commit()
     return detail_page(request, db, member, case_id, verified=results)
+
+
+@router.get("/cases/{case_id}/exhibits/{exhibit_id}")
+def exhibit_page(
+    case_id: int, exhibit_id: int, request: Request, db: DbDep, member: PageMember
+) -> Response:
+    """One exhibit: what it is, its SHA-256, and its chain of custody (every upload, view,
+    download, export and check, with who and when: user ids only)."""
+    view = exhibits.get_exhibit(db, member.actor, member.key, case_id, exhibit_id)
+    events = exhibits.custody(db, member.actor, case_id, exhibit_id)
+    db.commit()
+    return render(
+        request, "exhibit.html", member, title=f"Case #{case_id} - exhibit {view.label}",
+        exhibit=view, events=events, case_id=case_id,
+        can_export=may(member.actor.role, Action.EXPORT),
+    )  # fmt: skip
