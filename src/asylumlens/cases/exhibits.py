@@ -35,8 +35,8 @@ from asylumlens.cases.evidence_store import (
     discard,
 )
 from asylumlens.cases.models import AuditEvent, Case, Exhibit
-from asylumlens.cases.records import Actor, CaseNotFound, Forbidden
-from asylumlens.cases.roles import Action, may
+from asylumlens.cases.records import Actor, CaseNotFound, case_row, require
+from asylumlens.cases.roles import Action
 from asylumlens.cases.rotation import RotationReport, rotate_org_keys
 from asylumlens.cases.sealed import SealBroken, open_sealed, read_range
 from asylumlens.cases.validation import CaseInputError
@@ -134,22 +134,8 @@ def _ad(column: str) -> bytes:
     return crypto.field_ad("exhibits", column)
 
 
-def _require(actor: Actor, action: Action) -> None:
-    if not may(actor.role, action):
-        raise Forbidden(f"role {actor.role.value} may not {action.value.replace('_', ' ')}")
-
-
-def _case_row(db: Session, actor: Actor, case_id: int) -> Case:
-    row = db.scalars(
-        select(Case).where(Case.id == case_id, Case.org_id == actor.org_id)
-    ).one_or_none()
-    if row is None:
-        raise CaseNotFound(f"case {case_id}: not found")
-    return row
-
-
 def _exhibit_row(db: Session, actor: Actor, case_id: int, exhibit_id: int) -> Exhibit:
-    _case_row(db, actor, case_id)
+    case_row(db, actor, case_id)
     row = db.scalars(
         select(Exhibit).where(
             Exhibit.id == exhibit_id,
@@ -309,14 +295,14 @@ def _columns(
 def check_upload(db: Session, actor: Actor, case_id: int) -> None:
     """Refuse an upload before its bytes are read: the role may not add to a case
     (:class:`Forbidden`), or the case is not the actor's organisation's (not found)."""
-    _require(actor, Action.EDIT_CASE)
-    _case_row(db, actor, case_id)
+    require(actor, Action.EDIT_CASE)
+    case_row(db, actor, case_id)
 
 
 def check_export(actor: Actor) -> None:
     """Refuse a role that may not take evidence out of the workspace (``export``), before
     anything is looked up: the same answer for any case, so it tells nothing."""
-    _require(actor, Action.EXPORT)
+    require(actor, Action.EXPORT)
 
 
 def export_event(db: Session, actor: Actor, exhibit_id: int) -> None:
@@ -340,9 +326,9 @@ def add_exhibit(
     ``first_published``, ``obtained``, ``translation_of`` (required for a translation: an
     exhibit of the same case). If this raises, the caller removes the file:
     ``discard(store, upload)``."""
-    _require(actor, Action.EDIT_CASE)
+    require(actor, Action.EDIT_CASE)
     validation.only_fields(meta, FIELDS)
-    case = _case_row(db, actor, case_id)
+    case = case_row(db, actor, case_id)
     if upload.summary.size == 0:
         raise CaseInputError("file", "is empty")
     if not store.exists(upload.storage_id):
@@ -374,8 +360,8 @@ def add_exhibit(
 def list_exhibits(db: Session, actor: Actor, key: FieldKey, case_id: int) -> list[ExhibitView]:
     """The case's exhibits in upload order, decrypted; one audited ``view`` of the list
     (object kind ``exhibit_list``, object id the case's)."""
-    _require(actor, Action.VIEW_CASE)
-    case = _case_row(db, actor, case_id)
+    require(actor, Action.VIEW_CASE)
+    case = case_row(db, actor, case_id)
     rows = db.scalars(select(Exhibit).where(Exhibit.case_id == case.id).order_by(Exhibit.id))
     views = [_view(key, row) for row in rows]
     _audit(db, actor.org_id, actor.user_id, AuditAction.VIEW, "exhibit_list", case.id)
@@ -386,7 +372,7 @@ def get_exhibit(
     db: Session, actor: Actor, key: FieldKey, case_id: int, exhibit_id: int
 ) -> ExhibitView:
     """One exhibit, decrypted (audited ``view`` on the exhibit)."""
-    _require(actor, Action.VIEW_CASE)
+    require(actor, Action.VIEW_CASE)
     row = _exhibit_row(db, actor, case_id, exhibit_id)
     _audit(db, actor.org_id, actor.user_id, AuditAction.VIEW, OBJECT_KIND, row.id)
     return _view(key, row)
@@ -416,7 +402,7 @@ def exhibit_content(
     decrypted chunk by chunk as the iterator is read; audited ``download``. Needs
     ``export``. :class:`~asylumlens.cases.sealed.SealBroken` may come mid-stream if the
     file was tampered with: what was sent before it must be treated as void."""
-    _require(actor, Action.EXPORT)
+    require(actor, Action.EXPORT)
     row = _exhibit_row(db, actor, case_id, exhibit_id)
     if range is not None and not 0 <= range[0] <= range[1] < row.size:
         raise CaseInputError("range", "must lie within the file")
@@ -472,10 +458,10 @@ def verify_exhibits(
     :class:`~asylumlens.cases.keys.MasterKeyMismatch` before any check. Caller commits."""
     query = select(Exhibit).order_by(Exhibit.case_id, Exhibit.id)
     if actor is not None:
-        _require(actor, Action.VIEW_CASE)
+        require(actor, Action.VIEW_CASE)
         query = query.where(Exhibit.org_id == actor.org_id)
         if case_id is not None:
-            _case_row(db, actor, case_id)
+            case_row(db, actor, case_id)
     elif case_id is not None and db.get(Case, case_id) is None:
         raise CaseNotFound(f"case {case_id}: not found")
     if case_id is not None:
@@ -494,7 +480,7 @@ def verify_exhibits(
 def custody(db: Session, actor: Actor, case_id: int, exhibit_id: int) -> list[AuditView]:
     """The exhibit's chain of custody: every audit event on it (upload, view, download,
     export, verify), oldest first. Needs ``view_case``: the events hold ids only."""
-    _require(actor, Action.VIEW_CASE)
+    require(actor, Action.VIEW_CASE)
     row = _exhibit_row(db, actor, case_id, exhibit_id)
     events = db.scalars(
         select(AuditEvent)

@@ -150,12 +150,15 @@ class TimelineEvent:
     item: EventItem
 
 
-def _require(actor: Actor, action: Action) -> None:
+def require(actor: Actor, action: Action) -> None:
+    """Refuse (:class:`Forbidden`) what the actor's role may not do in its organisation."""
     if not may(actor.role, action):
         raise Forbidden(f"role {actor.role.value} may not {action.value.replace('_', ' ')}")
 
 
-def _case_row(session: Session, actor: Actor, case_id: int) -> Case:
+def case_row(session: Session, actor: Actor, case_id: int) -> Case:
+    """The case, if it is the actor's organisation's; else :class:`CaseNotFound`, exactly
+    as for a case that does not exist."""
     row = session.scalars(
         select(Case).where(Case.id == case_id, Case.org_id == actor.org_id)
     ).one_or_none()
@@ -233,7 +236,7 @@ def create_case(
     codes: KnownCodes | None = None,
 ) -> CaseView:
     """A new case; ``client_name``, ``a_number`` and ``nationality`` are required."""
-    _require(actor, Action.CREATE_CASE)
+    require(actor, Action.CREATE_CASE)
     validation.only_fields(data, CASE_FIELDS)
     for required in ("client_name", "a_number", "nationality"):
         if required not in data:
@@ -254,15 +257,15 @@ def create_case(
 
 def get_case(session: Session, actor: Actor, key: FieldKey, case_id: int) -> CaseView:
     """One case of the actor's organisation, decrypted (audited as a view)."""
-    _require(actor, Action.VIEW_CASE)
-    row = _case_row(session, actor, case_id)
+    require(actor, Action.VIEW_CASE)
+    row = case_row(session, actor, case_id)
     _audit(session, actor, AuditAction.VIEW, "case", row.id)
     return _view(key, row)
 
 
 def list_cases(session: Session, actor: Actor, key: FieldKey) -> list[CaseView]:
     """The organisation's cases, oldest first (one audit event for the list)."""
-    _require(actor, Action.VIEW_CASE)
+    require(actor, Action.VIEW_CASE)
     rows = session.scalars(select(Case).where(Case.org_id == actor.org_id).order_by(Case.id))
     views = [_view(key, row) for row in rows]
     _audit(session, actor, AuditAction.VIEW, "case_list", None)
@@ -278,9 +281,9 @@ def update_case(
     codes: KnownCodes | None = None,
 ) -> CaseView:
     """Change the given fields; a filing date after an existing decision is refused."""
-    _require(actor, Action.EDIT_CASE)
+    require(actor, Action.EDIT_CASE)
     validation.only_fields(changes, CASE_FIELDS)
-    row = _case_row(session, actor, case_id)
+    row = case_row(session, actor, case_id)
     columns = _case_columns(key, changes, codes or KnownCodes())
     filed = _date_or_none(columns, "filed", row.filed)
     arrival = _date_or_none(columns, "last_arrival", row.last_arrival)
@@ -308,9 +311,9 @@ def add_custody_spell(
     session: Session, actor: Actor, case_id: int, data: Mapping[str, object]
 ) -> CustodyView:
     """A detention spell: ``facility``, ``start``, optional ``end`` (not before start)."""
-    _require(actor, Action.EDIT_CASE)
+    require(actor, Action.EDIT_CASE)
     validation.only_fields(data, {"facility", "start", "end"})
-    case = _case_row(session, actor, case_id)
+    case = case_row(session, actor, case_id)
     facility = validation.required_text(data.get("facility"), "facility", max_length=200)
     start = validation.a_date(data.get("start"), "start")
     end = validation.optional_date(data.get("end"), "end")
@@ -324,9 +327,9 @@ def add_designation(
     session: Session, actor: Actor, case_id: int, data: Mapping[str, object]
 ) -> DesignationView:
     """A removal designation: ``country``, ``third_country``, ``designated``, ``withdrawn``."""
-    _require(actor, Action.EDIT_CASE)
+    require(actor, Action.EDIT_CASE)
     validation.only_fields(data, {"country", "third_country", "designated", "withdrawn"})
-    case = _case_row(session, actor, case_id)
+    case = case_row(session, actor, case_id)
     country = validation.code(data.get("country"), "country")
     third = validation.flag(data.get("third_country", False), "third_country")
     designated = validation.a_date(data.get("designated"), "designated")
@@ -347,9 +350,9 @@ def add_hearing(
     session: Session, actor: Actor, case_id: int, data: Mapping[str, object]
 ) -> HearingView:
     """A hearing: ``on``, ``kind``, ``mode`` (in_person or video), optional ``location``."""
-    _require(actor, Action.EDIT_CASE)
+    require(actor, Action.EDIT_CASE)
     validation.only_fields(data, {"on", "kind", "mode", "location"})
-    case = _case_row(session, actor, case_id)
+    case = case_row(session, actor, case_id)
     on = validation.a_date(data.get("on"), "on")
     kind = validation.required_text(data.get("kind"), "kind", max_length=40)
     mode = validation.choice(data.get("mode"), "mode", validation.HEARING_MODES)
@@ -363,9 +366,9 @@ def add_decision(
     session: Session, actor: Actor, case_id: int, data: Mapping[str, object]
 ) -> DecisionView:
     """A decision: ``on`` (not before the filing date), ``oral``, ``served``, ``outcome``."""
-    _require(actor, Action.EDIT_CASE)
+    require(actor, Action.EDIT_CASE)
     validation.only_fields(data, {"on", "oral", "served", "outcome"})
-    case = _case_row(session, actor, case_id)
+    case = case_row(session, actor, case_id)
     on = validation.a_date(data.get("on"), "on")
     validation.not_before(on, case.filed, "on", "the filing date")
     oral = validation.flag(data.get("oral", True), "oral")
@@ -381,9 +384,9 @@ def add_appeal(
     session: Session, actor: Actor, case_id: int, data: Mapping[str, object]
 ) -> AppealView:
     """An appeal: ``by`` (respondent or dhs), ``filed``, ``due``, ``status``."""
-    _require(actor, Action.EDIT_CASE)
+    require(actor, Action.EDIT_CASE)
     validation.only_fields(data, {"by", "filed", "due", "status"})
-    case = _case_row(session, actor, case_id)
+    case = case_row(session, actor, case_id)
     by = validation.choice(data.get("by"), "by", validation.APPELLANTS)
     filed = validation.optional_date(data.get("filed"), "filed")
     due = validation.optional_date(data.get("due"), "due")
@@ -407,8 +410,8 @@ are apart: their text is encrypted, so adding one needs the case key."""
 
 def add_note(session: Session, actor: Actor, key: FieldKey, case_id: int, text: str) -> NoteView:
     """A note, encrypted (it may identify a person)."""
-    _require(actor, Action.EDIT_CASE)
-    case = _case_row(session, actor, case_id)
+    require(actor, Action.EDIT_CASE)
+    case = case_row(session, actor, case_id)
     body = validation.required_text(text, "text", max_length=20000)
     row = Note(
         case_id=case.id, author_id=actor.user_id, text_enc=crypto.encrypt(key, body, NOTE_AD)
@@ -428,8 +431,8 @@ def _case_events(view: CaseView) -> list[TimelineEvent]:
 
 def timeline(session: Session, actor: Actor, key: FieldKey, case_id: int) -> list[TimelineEvent]:
     """Everything dated on a case, newest first (ties: the later-recorded first)."""
-    _require(actor, Action.VIEW_CASE)
-    case = _case_row(session, actor, case_id)
+    require(actor, Action.VIEW_CASE)
+    case = case_row(session, actor, case_id)
     found = _case_events(_view(key, case))
     cid = case.id
     for c in session.scalars(select(CustodySpell).where(CustodySpell.case_id == cid)):
@@ -520,8 +523,8 @@ def _load_dates(session: Session, cases: list[Case], ids: Select[int]) -> list[C
 def case_dates(session: Session, actor: Actor, case_id: int) -> CaseDates:
     """The dated facts of one case of the actor's organisation, for its deadlines (audited
     as one view of ``case_deadlines``; nothing is decrypted, so no key is needed)."""
-    _require(actor, Action.VIEW_CASE)
-    row = _case_row(session, actor, case_id)
+    require(actor, Action.VIEW_CASE)
+    row = case_row(session, actor, case_id)
     (found,) = _load_dates(session, [row], select(Case.id).where(Case.id == row.id))
     _audit(session, actor, AuditAction.VIEW, "case_deadlines", row.id)
     return found
@@ -536,7 +539,7 @@ def org_case_dates(session: Session, actor: Actor, *, export: bool = False) -> l
     leaves our control): the EXPORT permission (``docs/cases.md``: "backups, calendars"),
     audited as an export of ``calendar_feed``.
     """
-    _require(actor, Action.EXPORT if export else Action.VIEW_CASE)
+    require(actor, Action.EXPORT if export else Action.VIEW_CASE)
     in_org = select(Case.id).where(Case.org_id == actor.org_id)
     rows = list(session.scalars(select(Case).where(Case.org_id == actor.org_id).order_by(Case.id)))
     found = _load_dates(session, rows, in_org)
@@ -549,5 +552,5 @@ def org_case_dates(session: Session, actor: Actor, *, export: bool = False) -> l
 
 def audit_trail(session: Session, actor: Actor) -> list[AuditView]:
     """The organisation's audit events (admins only: READ_AUDIT)."""
-    _require(actor, Action.READ_AUDIT)
+    require(actor, Action.READ_AUDIT)
     return events(session, actor.org_id)
