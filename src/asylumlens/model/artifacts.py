@@ -86,24 +86,35 @@ class TrainedModel:
         levels: dict[str, list[str]] = self.card["levels"]
         return levels
 
-    def raw(self, matrix: Matrix) -> Matrix:
-        return np.asarray(self.booster.predict(matrix, raw_score=True), dtype=np.float64)
+    def raw(self, matrix: Matrix, threads: int = 0) -> Matrix:
+        """Raw scores; ``threads=1`` for a few rows (an estimate): LightGBM's thread pool
+        costs more than it saves on a small batch, most of all on a busy machine."""
+        return np.asarray(
+            self.booster.predict(matrix, raw_score=True, num_threads=threads), dtype=np.float64
+        )
 
-    def probability(self, matrix: Matrix) -> Matrix:
-        return self.calibration.apply(self.raw(matrix))
+    def probability(self, matrix: Matrix, threads: int = 0) -> Matrix:
+        return self.calibration.apply(self.raw(matrix, threads))
 
-    def bootstrap_probabilities(self, matrix: Matrix) -> Matrix:
+    def bootstrap_probabilities(self, matrix: Matrix, threads: int = 0) -> Matrix:
         """One row per bootstrap model, one column per row of ``matrix``."""
         return np.vstack(
             [
-                cal.apply(np.asarray(b.predict(matrix, raw_score=True), dtype=np.float64))
+                cal.apply(
+                    np.asarray(
+                        b.predict(matrix, raw_score=True, num_threads=threads), dtype=np.float64
+                    )
+                )
                 for b, cal in self.bootstraps
             ]
         )
 
-    def contributions(self, matrix: Matrix) -> Matrix:
+    def contributions(self, matrix: Matrix, threads: int = 0) -> Matrix:
         """Per-row, per-feature log-odds contributions (TreeSHAP), last column the bias."""
-        return np.asarray(self.booster.predict(matrix, pred_contrib=True), dtype=np.float64)
+        return np.asarray(
+            self.booster.predict(matrix, pred_contrib=True, num_threads=threads),
+            dtype=np.float64,
+        )
 
 
 def model_dir(store: Store, release_id: str) -> Path:

@@ -33,7 +33,9 @@ from asylumlens.store import Store
 
 CAVEAT: Final = "describes past decisions of this court, not the merits of a case; not legal advice"
 TOP_CONTRIBUTIONS: Final = 5
-CONTRIBUTION_ROWS: Final = 32
+CONTRIBUTION_ROWS: Final = 16
+BOOTSTRAP_ROWS: Final = 64
+"""Reference rows the interval is computed over (the main estimate uses all of them)."""
 """Reference rows the contributions are averaged over (TreeSHAP costs ~0.1 ms a row)."""
 CUSTODY_CODES: Final = ("D", "R", "N")
 
@@ -145,7 +147,7 @@ def _interval(model: TrainedModel, rows: Any, probability: float) -> tuple[float
     may differ from it; their spread is what they are for)."""
     if not model.bootstraps:
         return probability, probability
-    boot = _logit(model.bootstrap_probabilities(rows).mean(axis=1))
+    boot = _logit(model.bootstrap_probabilities(rows[:BOOTSTRAP_ROWS], threads=1).mean(axis=1))
     q_low, q_high = np.quantile(boot - boot.mean(), [0.025, 0.975])
     centre = float(_logit(probability))
     return (
@@ -184,9 +186,9 @@ def estimate(
     given.update({k: v for k, v in other.items() if v is not None})
     inputs = {k: _value(k, v) for k, v in given.items() if v is not None}
     rows, warnings = _rows(model, inputs)
-    probability = float(model.probability(rows).mean())
+    probability = float(model.probability(rows, threads=1).mean())
     low, high = _interval(model, rows, probability)
-    contrib = model.contributions(rows[:CONTRIBUTION_ROWS]).mean(axis=0)[: len(FEATURES)]
+    contrib = model.contributions(rows[:CONTRIBUTION_ROWS], threads=1).mean(axis=0)[: len(FEATURES)]
     order = np.argsort(-np.abs(contrib))[:TOP_CONTRIBUTIONS]
     contributions = [
         {

@@ -69,8 +69,8 @@ class TrainOptions:
     learning_rate: float = 0.08
     num_leaves: int = 31
     min_child_samples: int = 50
-    bootstrap: int = 20
-    bootstrap_estimators: int = 80
+    bootstrap: int = 12
+    bootstrap_estimators: int = 60
     max_rows: int = 2_000_000
     min_level_count: int = 30
     min_decisions: int = 200
