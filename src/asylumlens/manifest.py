@@ -130,6 +130,13 @@ class DecisionsBlock(TypedDict):
     rows: int
 
 
+class RollupBlock(TypedDict):
+    """``manifest["rollups"][name]``: a rollup's rows and the ASYL decisions it counts."""
+
+    rows: int
+    decisions: int
+
+
 class Manifest(TypedDict):
     """A release's ``manifest.json``."""
 
@@ -137,3 +144,4 @@ class Manifest(TypedDict):
     totals: Totals
     tables: dict[str, TableEntry]
     decisions: NotRequired[DecisionsBlock]
+    rollups: NotRequired[dict[str, RollupBlock]]
