@@ -49,15 +49,18 @@ class Rollup:
 
 
 ROLLUPS: Final = (
-    Rollup("year_nationality", ("fiscal_year", "nationality", "custody", "represented")),
     Rollup("year_court", ("fiscal_year", "court", "custody", "represented")),
+    Rollup("year_nationality", ("fiscal_year", "nationality", "custody", "represented")),
     Rollup("year_judge_court", ("fiscal_year", "judge", "court")),
+    Rollup("year_nationality_court", ("fiscal_year", "nationality", "court")),
     Rollup(
         "year_judge_group",
         ("fiscal_year", "judge", "court", "nationality", "custody", "represented"),
     ),
 )
-"""Smallest first: a query takes the first that keeps every dimension it needs."""
+"""Smallest first (rows at full scale, 12.7 M cases: 0.30 M, 0.31 M, 0.61 M, 0.91 M,
+2.9 M; the fact table has 9.8 M rows, 3.8 M of them ASYL): a
+query takes the first that keeps every dimension it needs."""
 
 
 def rollup_path(release_dir: Path, rollup: Rollup) -> Path:
