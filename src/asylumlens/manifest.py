@@ -1,7 +1,8 @@
 """The shape of a release's ``manifest.json``, once, for everyone who writes or reads it.
 
 Ingest writes the manifest (:mod:`asylumlens.ingest.manifest`, the per-table reports of
-:mod:`asylumlens.ingest.report`, the pipeline's ``quick_fingerprint`` and ``decisions``);
+:mod:`asylumlens.ingest.report`, the pipeline's ``quick_fingerprint``, ``decisions`` and
+``rollups``);
 the store loads it (:func:`asylumlens.store.load_manifest`); ``asylumlens status``,
 ``releases``, ``update``, the web's provenance footer and data page read it. These
 :class:`~typing.TypedDict` s say which keys each block holds and their types, so mypy checks
@@ -9,7 +10,7 @@ every one of those places against the writer. They are plain dicts at run time (
 manifest is exactly what ``json.loads`` returns), so typing it changes no behaviour.
 
 A key marked ``NotRequired`` is one a manifest may lack: added after the first writer
-(``quick_fingerprint``, ``decisions``), only present when there is something to say
+(``quick_fingerprint``, ``decisions``, ``rollups``), only present when there is something to say
 (``out_of_lookup``, ``orphans``), or absent from manifests of older AsylumLens versions
 that a store still serves. Readers use ``.get`` for those.
 
@@ -130,6 +131,13 @@ class DecisionsBlock(TypedDict):
     rows: int
 
 
+class RollupBlock(TypedDict):
+    """``manifest["rollups"][name]``: a rollup's rows and the ASYL decisions it counts."""
+
+    rows: int
+    decisions: int
+
+
 class Manifest(TypedDict):
     """A release's ``manifest.json``."""
 
@@ -137,3 +145,4 @@ class Manifest(TypedDict):
     totals: Totals
     tables: dict[str, TableEntry]
     decisions: NotRequired[DecisionsBlock]
+    rollups: NotRequired[dict[str, RollupBlock]]

@@ -120,6 +120,7 @@ def _ingest_locked(
             return IngestOutcome("unchanged", previous)
         staged = Release(release_id, staging)
         from asylumlens.analytics.decisions import build_decisions
+        from asylumlens.analytics.rollups import asylum_rows, build_rollups, check_rollups
 
         con = staged.connect()
         try:
@@ -130,6 +131,14 @@ def _ingest_locked(
                 keys_unique=_keys_checked(manifest),
             )
             manifest["decisions"] = {"rows": rows}
+            written = build_rollups(con, staging / "decisions.parquet", staging)
+            problems = check_rollups(written, asylum_rows(con, staging / "decisions.parquet"))
+            if problems:
+                raise ReleaseError("rollups do not reconcile: " + "; ".join(problems))
+            manifest["rollups"] = {
+                name: {"rows": block["rows"], "decisions": block["decisions"]}
+                for name, block in written.items()
+            }
         finally:
             con.close()
         write_manifest(staging, manifest)

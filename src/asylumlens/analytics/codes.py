@@ -12,6 +12,7 @@ import pandas as pd
 
 from asylumlens.analytics.code_match import KnownCode, closest, search_rank
 from asylumlens.analytics.dimensions import check_dimension
+from asylumlens.analytics.rollups import COUNT_COLUMN, ROLLUPS, covering
 from asylumlens.analytics.source import EngineArg, ReleaseArg, StoreArg, open_source
 from asylumlens.errors import QueryError
 
@@ -29,12 +30,20 @@ def codes(
     """
     dim = check_dimension(dimension)
     with open_source(store, release, engine=engine) as source:
-        t = source.table
-        asyl = t.filter(t.appl_code == "ASYL", t[dimension].notnull())
+        rollup = covering([r for r in ROLLUPS if r.name in source.rollups], {dimension})
+        if rollup is not None:
+            # the rollup holds every ASYL row, counted: the same codes, labels and counts
+            t = source.rollups[rollup.name]
+            asyl = t.filter(t[dimension].notnull())
+            count = asyl[COUNT_COLUMN].sum()
+        else:
+            t = source.table
+            asyl = t.filter(t.appl_code == "ASYL", t[dimension].notnull())
+            count = asyl.count()
         label = asyl[dim.label] if dim.label else asyl[dimension].cast("string")
         expr = (
             asyl.group_by(code=asyl[dimension])
-            .aggregate(label=label.max(), decisions=asyl.count())
+            .aggregate(label=label.max(), decisions=count)
             .order_by([ibis.desc("decisions"), "code"])
         )
         df = source.run(expr)

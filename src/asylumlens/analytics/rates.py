@@ -31,6 +31,7 @@ from functools import partial
 from typing import Any, Final
 
 import ibis
+import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
 
@@ -52,6 +53,13 @@ from asylumlens.analytics.dimensions import (
 )
 from asylumlens.analytics.intervals import wilson_interval
 from asylumlens.analytics.periods import calendar_year_end, fiscal_year_end, parse_bound
+from asylumlens.analytics.rollups import (
+    COUNT_COLUMN,
+    ROLLUPS,
+    Rollup,
+    covering,
+    fiscal_year_span,
+)
 from asylumlens.analytics.source import (
     Coverage,
     EngineArg,
@@ -73,6 +81,7 @@ PROVENANCE_COLUMNS: Final = ("definition", "unit", "release", "synthetic")
 """Columns on every row saying how it was counted and from what (and ``partial``)."""
 _UNIT_KEY: Final = {"proceeding": "idnproceeding", "case": "idncase"}
 _UNIT_COUNT: Final = {"proceeding": "proceeding_asylum_decisions", "case": "case_asylum_decisions"}
+_ROLLUP_ORDER: Final = ROLLUPS
 # Outcome classes of a counted decision (small integers: cheaper to compare than text).
 GRANT, DENIAL, OTHER, OTHER_RELIEF = 0, 1, 2, 3
 
@@ -164,14 +173,7 @@ def selected_decisions(t: Any, spec: RatesSpec) -> Any:
         asyl = asyl.filter(asyl.comp_date <= spec.end)
     if spec.unit in _UNIT_KEY:
         asyl = _one_per_unit(asyl, spec.unit)
-    branches = [
-        (asyl.appl_dec.isin(d.grant_codes), GRANT),
-        (asyl.appl_dec.isin(d.denial_codes), DENIAL),
-    ]
-    if d.other_relief_codes:
-        branches.append((asyl.appl_dec.isin(d.other_relief_codes), OTHER_RELIEF))
-    outcome = ibis.cases(*branches, else_=OTHER)
-    asyl = asyl.mutate(outcome=outcome)
+    asyl = asyl.mutate(outcome=_outcome(asyl, d))
     if d.other_relief:
         relief = (
             t.filter(t.appl_code.isin(RELIEF_APPLICATION_CODES), t.appl_dec.isin(d.grant_codes))
@@ -189,6 +191,18 @@ def selected_decisions(t: Any, spec: RatesSpec) -> Any:
             )
         ).drop("relief_proceeding")
     return asyl
+
+
+def _outcome(rows: Any, d: Definition) -> Any:
+    """Each row's outcome class under ``d`` (before the other-relief lookup): the one rule
+    the fact table and the rollups share."""
+    branches = [
+        (rows.appl_dec.isin(d.grant_codes), GRANT),
+        (rows.appl_dec.isin(d.denial_codes), DENIAL),
+    ]
+    if d.other_relief_codes:
+        branches.append((rows.appl_dec.isin(d.other_relief_codes), OTHER_RELIEF))
+    return ibis.cases(*branches, else_=OTHER)
 
 
 def _latest_per_unit(asyl: Any, unit: str) -> Any:
@@ -278,6 +292,60 @@ def counts_expr(t: Any, spec: RatesSpec) -> Any:
     return grouped.select(*group_columns(spec.by), *metrics).order_by(list(spec.by))
 
 
+def rollup_for(source: Source, spec: RatesSpec) -> Rollup | None:
+    """The smallest of the source's rollups that gives exactly ``spec``'s counts, or None
+    (the fact table answers): see :mod:`asylumlens.analytics.rollups` for when one can."""
+    if not source.rollups or spec.unit != "application" or spec.definition.other_relief:
+        return None
+    span = fiscal_year_span(spec.start, spec.end)
+    if span is None:
+        return None
+    needed = {*spec.by, *(name for name, _ in spec.where)}
+    if span != (None, None):
+        needed.add("fiscal_year")
+    available = [r for r in _ROLLUP_ORDER if r.name in source.rollups]
+    return covering(available, needed)
+
+
+def rollup_counts_expr(r: Any, spec: RatesSpec) -> Any:
+    """:func:`counts_expr` on a rollup table ``r``: the same scope, filters and outcome
+    rules on its key columns, summing its ``decisions`` where the fact table counts rows.
+    Only for a spec :func:`rollup_for` accepts (whole fiscal years, unit application)."""
+    d = spec.definition
+    preds = [r.appl_dec.isin(d.counted_codes)]
+    if d.case_types is not None:
+        preds.append(r.case_type.isin(d.case_types))
+    if d.initial_only:
+        preds.append(r.initial_completion)
+    first, last = fiscal_year_span(spec.start, spec.end) or (None, None)
+    if first is not None:
+        preds.append(r.fiscal_year >= first)
+    if last is not None:
+        preds.append(r.fiscal_year <= last)
+    rows = scoped(r.filter(*preds), spec.where)
+    rows = rows.mutate(outcome=_outcome(rows, d))
+    n = rows[COUNT_COLUMN]
+    # a dtype object, not "int64": ibis parses a type string with a parser it builds on
+    # first use (0.15 s of a cold page)
+    zero = ibis.literal(0, type=dt.int64)
+    metrics = {
+        column: (rows.outcome == code).ifelse(n, zero).sum()
+        for column, code in (
+            ("grants", GRANT), ("denials", DENIAL), ("others", OTHER),
+            ("other_relief", OTHER_RELIEF),
+        )
+    }  # fmt: skip
+    if not spec.by:
+        return rows.aggregate(**metrics)
+    labels: dict[str, Any] = {}
+    for name in spec.by:
+        label = DIMENSIONS[name].label
+        if label:
+            labels[label] = rows[label].arbitrary()
+    grouped = rows.group_by(list(spec.by)).aggregate(**labels, **metrics)
+    return grouped.select(*group_columns(spec.by), *metrics).order_by(list(spec.by))
+
+
 def partial_flags(frame: pd.DataFrame, spec: RatesSpec, coverage: Coverage) -> pd.Series:
     """Per row: does its period run past the release's last complete day?
 
@@ -343,6 +411,14 @@ def describe(spec: RatesSpec) -> str:
     return " ".join(parts)
 
 
+def _rollup_codes(r: Any, name: str) -> Any:
+    """:func:`_used_codes` on a rollup (all its rows are ASYL decisions)."""
+    rows = r.filter(r[name].notnull())
+    label_column = DIMENSIONS[name].label
+    label = rows[label_column].max() if label_column else rows[name].cast("string").max()
+    return rows.group_by(code=rows[name]).aggregate(label=label)
+
+
 def _used_codes(t: Any, name: str) -> Any:
     """The distinct codes of dimension ``name`` on ASYL decisions, with their label (an Ibis
     table: ``code``, ``label``)."""
@@ -353,8 +429,16 @@ def _used_codes(t: Any, name: str) -> Any:
 
 
 def known_codes(source: Source, name: str) -> list[KnownCode]:
-    """The codes (with labels) of dimension ``name`` on the release's asylum decisions."""
-    found = source.run_cached(("codes", name), partial(_used_codes, name=name))
+    """The codes (with labels) of dimension ``name`` on the release's asylum decisions.
+
+    A rollup keeping ``name`` holds every ASYL decision's code, so it lists the same codes
+    (and labels) as the fact table, from far fewer rows."""
+    rollup = covering([r for r in _ROLLUP_ORDER if r.name in source.rollups], {name})
+    if rollup is not None:
+        table = source.rollups[rollup.name]
+        found = source.run_sql(str(ibis.to_sql(_rollup_codes(table, name), dialect="duckdb")))
+    else:
+        found = source.run_cached(("codes", name), partial(_used_codes, name=name))
     return [
         KnownCode(str(code), None if label is None or pd.isna(label) else str(label))
         for code, label in zip(found["code"], found["label"], strict=True)
@@ -405,7 +489,14 @@ def rates_for(source: Source, spec: RatesSpec) -> pd.DataFrame:
     """Run ``spec`` on an open source; raise QueryError when nothing matches. Filter values
     are resolved to the release's codes first (:func:`check_where_values`)."""
     spec = check_where_values(source, spec)
-    counts = source.run_cached(("counts", spec), lambda t: counts_expr(t, spec))
+    rollup = rollup_for(source, spec)
+    if rollup is not None:
+        table = source.rollups[rollup.name]
+        counts = source.run_cached(
+            ("rollup-counts", rollup.name, spec), lambda _: rollup_counts_expr(table, spec)
+        )
+    else:
+        counts = source.run_cached(("counts", spec), lambda t: counts_expr(t, spec))
     df = finish(counts, spec, source.coverage)
     if df.empty:
         raise QueryError(

@@ -31,12 +31,13 @@ ending after that day are partial, and every output says so.
 from __future__ import annotations
 
 import atexit
+import os
 import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Final, Literal, cast, get_args
@@ -45,6 +46,7 @@ import duckdb
 import ibis
 import pandas as pd
 
+from asylumlens.analytics import rollups as rollup_files
 from asylumlens.analytics import spark
 from asylumlens.analytics.decisions import decisions_sql
 from asylumlens.errors import QueryError, StoreError
@@ -118,6 +120,9 @@ class Source:
     cursor: duckdb.DuckDBPyConnection | None  # None on a Spark engine (its session runs it)
     key: ReleaseKey
     engine: Engine
+    rollups: dict[str, Any] = field(default_factory=dict)
+    """Rollup name -> its Ibis table (:mod:`asylumlens.analytics.rollups`): those the
+    release holds, when the engine serves from rollups; empty otherwise."""
 
     @property
     def coverage(self) -> Coverage:
@@ -175,14 +180,27 @@ class Engine:
     the engine's current one (bumped by :meth:`close`) is replaced on next use.
     """
 
-    def __init__(self, kind: str = DEFAULT_ENGINE_KIND, *, spark_master: str | None = None) -> None:
+    def __init__(
+        self,
+        kind: str = DEFAULT_ENGINE_KIND,
+        *,
+        spark_master: str | None = None,
+        rollups: bool | None = None,
+    ) -> None:
         """``kind`` is ``duckdb`` or ``spark``; ``spark_master`` (a Spark engine only) names
-        the cluster, else ``$SPARK_MASTER``, else ``local[2]``."""
+        the cluster, else ``$SPARK_MASTER``, else ``local[2]``. ``rollups`` (default:
+        on unless ``$ASYLUMLENS_ROLLUPS=off``) lets covered queries read the release's
+        rollups instead of the fact table (same figures; DuckDB only)."""
         if kind not in ENGINE_KINDS:
             raise QueryError(f"unknown engine {kind!r}; valid: {', '.join(ENGINE_KINDS)}")
         if spark_master is not None and kind != "spark":
             raise QueryError("spark_master applies to the spark engine only")
         self.kind: EngineKind = cast(EngineKind, kind)
+        self.use_rollups = (
+            rollup_files.enabled(os.environ.get("ASYLUMLENS_ROLLUPS"))
+            if rollups is None
+            else rollups
+        ) and kind == "duckdb"
         self.spark_master = spark.spark_master(spark_master) if kind == "spark" else None
         self._spark_tables: dict[ReleaseKey, Any] = {}
         self._job_group = f"asylumlens-engine-{id(self):x}"
@@ -233,7 +251,7 @@ class Engine:
             yield Source(rel, self._spark_table(rel, key), None, key, self)
             return
         base = self._base_connection(rel, key)
-        bound: dict[ReleaseKey, tuple[int, duckdb.DuckDBPyConnection, Any]] = (
+        bound: dict[ReleaseKey, tuple[int, duckdb.DuckDBPyConnection, Any, dict[str, Any]]] = (
             self._local.__dict__.setdefault("bound", {})
         )
         entry = bound.get(key)
@@ -244,9 +262,14 @@ class Engine:
                 cursor = base.cursor()
                 self._cursors.setdefault(key, []).append(cursor)
                 generation = self._generation
-            entry = (generation, cursor, ibis.duckdb.from_connection(cursor).table("decisions"))
+            backend = ibis.duckdb.from_connection(cursor)
+            tables = {
+                r.name: backend.table(_rollup_view(r))
+                for r in (rollup_files.present_rollups(rel.path) if self.use_rollups else ())
+            }
+            entry = (generation, cursor, backend.table("decisions"), tables)
             bound[key] = entry
-        yield Source(rel, entry[2], entry[1], key, self)
+        yield Source(rel, entry[2], entry[1], key, self, entry[3])
 
     def compiled(self, key: ReleaseKey, query: Hashable, build: Callable[[], Any]) -> str:
         """The SQL (this engine's dialect) of ``query`` on release ``key``, compiled from
@@ -344,10 +367,21 @@ class Engine:
                 ).fetchone()
                 if not has_facts or not has_facts[0]:
                     con.execute(f"CREATE TABLE decisions AS {decisions_sql(con)}")
+                for rollup in rollup_files.present_rollups(rel.path):
+                    quoted = str(rollup_files.rollup_path(rel.path, rollup)).replace("'", "''")
+                    con.execute(
+                        f"CREATE OR REPLACE VIEW {_rollup_view(rollup)} AS "
+                        f"SELECT * FROM read_parquet('{quoted}')"
+                    )
                 latest = con.execute("SELECT max(comp_date) FROM decisions").fetchone()
                 self._coverage[key] = latest[0] if latest else None
                 self._connections[key] = con
             return con
+
+
+def _rollup_view(rollup: rollup_files.Rollup) -> str:
+    """The connection's view of a rollup's file (our own constant names)."""
+    return f"rollup_{rollup.name}"
 
 
 _engines: weakref.WeakSet[Engine] = weakref.WeakSet()

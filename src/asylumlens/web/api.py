@@ -176,7 +176,11 @@ def compare(
         # complete fiscal year; the baseline FY2010 to the year before the period
         try:
             defaults = default_comparison(
-                definition, store=state.store, release=state.release, period=period
+                definition,
+                store=state.store,
+                release=state.release,
+                period=period,
+                engine=state.queries.engine,
             )
         except QueryError as exc:
             raise bad_params(f"{exc} (give period= and baseline=)") from None
