@@ -38,7 +38,7 @@ from asylumlens.releases.history import (
     history_changes,
     history_summary,
 )
-from asylumlens.store import Store
+from asylumlens.store import Release, Store
 from asylumlens.synth import generate, next_release
 
 TABLE_NAMES = list(HISTORY_TABLES)
@@ -200,6 +200,7 @@ class Hand:
     ids: dict[str, int]  # name -> application id
     procs: dict[str, int]  # name -> proceeding id
     cases: dict[str, int]
+    undone: Release  # R2 published with the recode undone: the restored-rate oracle
 
 
 def _drop(b: Builder, case: int) -> list[tuple[str, dict[str, Any]]]:
@@ -233,6 +234,9 @@ def hand(tmp_path_factory: pytest.TempPathFactory) -> Hand:
     away = _drop(b, cases["back"])
     _one(b, "tbl_Court_Appln", apps["kept"])["appl_dec"] = "D"
     b.publish(root, release_id=R2, release_date="2026-02-01")
+    _one(b, "tbl_Court_Appln", apps["kept"])["appl_dec"] = "G"  # R2 as if never recoded
+    b.publish(root / "undone", release_id=R2, release_date="2026-02-01")
+    _one(b, "tbl_Court_Appln", apps["kept"])["appl_dec"] = "D"
     for stem, row in away:
         b.raw.rows(stem).append(row)
     _drop(b, cases["gone"])
@@ -241,7 +245,7 @@ def hand(tmp_path_factory: pytest.TempPathFactory) -> Hand:
     procs["new"] = b.proceeding(cases["new"], date(2025, 8, 1))
     apps["new"] = b.application(procs["new"], "G")
     b.publish(root, release_id=R3, release_date="2026-03-01")
-    return Hand(Store(root), apps, procs, cases)
+    return Hand(Store(root), apps, procs, cases, Store(root / "undone").release(R2))
 
 
 def _one(b: Builder, stem: str, key: int) -> dict[str, Any]:
@@ -304,6 +308,29 @@ def test_hand_summary_counts(hand: Hand) -> None:
     assert [int(first[c]) for c in cols] == [0, 1, 0, 1, 0]
     assert [int(second[c]) for c in cols] == [1, 1, 1, 0, 1]
     assert int(second["new_rows"]) == int(first["new_rows"]) + 1 + 1 - 1
+
+
+def test_recode_points_are_the_move_undoing_the_recode_makes(hand: Hand) -> None:
+    """``restored_rate`` of R1->R2 is the rate of R2 published by hand with its one recode
+    undone (same years, per definition), and ``recode_points`` = new - restored; R2->R3
+    recodes nothing, so its restored rate is its new rate and its recode move is 0."""
+    summary = history_summary(hand.store)
+    for row in summary.to_dict("records"):
+        first, last = str(row["fiscal_years"]).removeprefix("FY").split("-FY")
+        if row["new_release"] == R2:
+            expected = rates(
+                str(row["definition"]),
+                by=(),
+                since=f"FY{first}",
+                until=f"FY{last}",
+                release=hand.undone,
+            )
+            assert row["restored_rate"] == pytest.approx(float(expected["rate"].iloc[0]))
+            assert row["recode_points"] != 0  # the recode G -> D moved every definition
+        else:
+            assert row["restored_rate"] == row["new_rate"] and row["recode_points"] == 0
+        move = round((float(row["new_rate"]) - float(row["restored_rate"])) * 100, 4)
+        assert row["recode_points"] == pytest.approx(move)
 
 
 def test_cli_history_json_and_summary_csv(hand: Hand) -> None:

@@ -27,9 +27,10 @@ What is tracked per table (``table=``):
   decisions table dates an application the same way).
 
 Rate moves use :func:`asylumlens.analytics.rates` on each release: per definition, the
-grant rate pooled over the fiscal years complete in both releases, old vs new. The part
-of that move due to recodes alone (the new release with the old codes restored) is not
-computed: it needs a second fact table per pair (see ``docs/releases.md``).
+grant rate pooled over the fiscal years complete in both releases, old vs new, and the
+part of that move due to recodes alone: the new rate minus the rate of the new release
+with the old decision codes put back (:mod:`asylumlens.releases.restored`, one fact-table
+build per pair, on DuckDB like ingest; its rates run on the chosen engine).
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ CHANGE_COLUMNS: Final = ("table", "key", "old_release", "new_release", "column",
 SUMMARY_COLUMNS: Final = (
     "old_release", "new_release", "table", "old_rows", "new_rows", "added", "deleted",
     "reappeared", "recoded", "comp_date_changed", "definition", "fiscal_years",
-    "old_rate", "new_rate", "change_points",
+    "old_rate", "new_rate", "change_points", "restored_rate", "recode_points",
 )  # fmt: skip
 
 TableOpener = Callable[[str, int], Any]
@@ -399,7 +400,10 @@ def history_summary(
     the old after being seen before, back in the new), ``recoded``, ``comp_date_changed``
     (against the record's previous appearance). Rates (per ``definition``): the grant rate
     of each release pooled over ``fiscal_years`` (the fiscal years complete in both; every
-    common year when none is), and ``change_points`` = (new - old) x 100.
+    common year when none is), and ``change_points`` = (new - old) x 100;
+    ``restored_rate``: the newer release with the older one's decision codes put back on
+    every record in both (:mod:`asylumlens.releases.restored`), and ``recode_points`` =
+    (new - restored) x 100, the part of the move due to recodes alone.
     """
     run = _run(store, table, engine, ("pairs",))
     by_index = {int(r["release_index"]): r for r in _records(run.pairs)}
@@ -436,34 +440,48 @@ def _yearly(rel: Release, definition: str, engine: Any) -> pd.DataFrame:
 
 
 def _rate_moves(old: Release, new: Release, engine: Any) -> list[dict[str, Any]]:
-    """Per definition: the pooled grant rate of both releases on their common years."""
-    from asylumlens.analytics import DEFINITIONS
+    """Per definition: the pooled grant rate of both releases on their common years, and
+    of the newer release with the older one's decision codes put back (the recodes' part)."""
+    from asylumlens.analytics import DEFINITIONS, Engine
+    from asylumlens.analytics.source import resolve_engine
+    from asylumlens.releases.restored import restored_release
 
+    eng = resolve_engine(engine)
     moves = []
-    for name in DEFINITIONS:
-        a, b = _yearly(old, name, engine), _yearly(new, name, engine)
-        both = a.merge(b, on="fiscal_year", suffixes=("_old", "_new"))
-        complete = both[~both["partial_old"].astype(bool) & ~both["partial_new"].astype(bool)]
-        if len(complete):
-            both = complete
-        years = sorted(int(y) for y in both["fiscal_year"])
-        old_rate = _pooled(both["grants_old"], both["total_old"])
-        new_rate = _pooled(both["grants_new"], both["total_new"])
-        change = (
-            round((new_rate - old_rate) * 100, 4)
-            if old_rate is not None and new_rate is not None
-            else None
-        )
-        moves.append(
-            {
-                "definition": name,
-                "fiscal_years": f"FY{years[0]}-FY{years[-1]}" if years else None,
-                "old_rate": old_rate,
-                "new_rate": new_rate,
-                "change_points": change,
-            }
-        )
+    # a private engine: the restored release is deleted on exit, so none of its
+    # connections or compiled queries may outlive this call in a shared engine
+    with (
+        restored_release(old, new) as restored,
+        Engine(eng.kind, spark_master=eng.spark_master) as private,
+    ):
+        for name in DEFINITIONS:
+            a, b = _yearly(old, name, engine), _yearly(new, name, engine)
+            both = a.merge(b, on="fiscal_year", suffixes=("_old", "_new"))
+            complete = both[~both["partial_old"].astype(bool) & ~both["partial_new"].astype(bool)]
+            if len(complete):
+                both = complete
+            years = sorted(int(y) for y in both["fiscal_year"])
+            back = _yearly(restored, name, private)
+            back = back[back["fiscal_year"].isin(years)]
+            old_rate = _pooled(both["grants_old"], both["total_old"])
+            new_rate = _pooled(both["grants_new"], both["total_new"])
+            restored_rate = _pooled(back["grants"], back["total"])
+            moves.append(
+                {
+                    "definition": name,
+                    "fiscal_years": f"FY{years[0]}-FY{years[-1]}" if years else None,
+                    "old_rate": old_rate,
+                    "new_rate": new_rate,
+                    "change_points": _points(new_rate, old_rate),
+                    "restored_rate": restored_rate,
+                    "recode_points": _points(new_rate, restored_rate),
+                }
+            )
     return moves
+
+
+def _points(new: float | None, old: float | None) -> float | None:
+    return round((new - old) * 100, 4) if new is not None and old is not None else None
 
 
 def _pooled(grants: pd.Series, total: pd.Series) -> float | None:
