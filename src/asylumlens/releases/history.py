@@ -257,9 +257,11 @@ def _run(store: StoreArg, table: str, engine: Any, parts: Sequence[str]) -> _Run
 
     spec = tracked(table)
     eng = resolve_engine(engine)
-    releases = _store(store).releases()
+    st = _store(store)
+    releases = st.releases()
     if not releases:
-        raise QueryError("no release in the store: nothing has a history")
+        st.release()  # the store's own error: no release, and how to get one
+        raise QueryError(f"no release in store {st.root}")
     empty = pd.DataFrame()
     results = {"records": empty, "events": empty, "pairs": empty}
     with _open_tables(releases, _needed_stems(spec), eng) as (opener, run):
