@@ -38,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -393,7 +393,11 @@ def _text(value: Any) -> str | None:
 
 
 def history_summary(
-    store: StoreArg = None, *, table: str = DEFAULT_TABLE, engine: Any = None
+    store: StoreArg = None,
+    *,
+    table: str = DEFAULT_TABLE,
+    engine: Any = None,
+    restore_codes: bool = True,
 ) -> pd.DataFrame:
     """Per pair of consecutive releases and definition: what changed, and the rate move.
 
@@ -405,7 +409,9 @@ def history_summary(
     common year when none is), and ``change_points`` = (new - old) x 100;
     ``restored_rate``: the newer release with the older one's decision codes put back on
     every record in both (:mod:`asylumlens.releases.restored`), and ``recode_points`` =
-    (new - restored) x 100, the part of the move due to recodes alone.
+    (new - restored) x 100, the part of the move due to recodes alone. Building the
+    restored fact table costs an ingest's fact-table step per pair; ``restore_codes=False``
+    skips it (both columns None), as the web app does.
     """
     run = _run(store, table, engine, ("pairs",))
     by_index = {int(r["release_index"]): r for r in _records(run.pairs)}
@@ -425,7 +431,7 @@ def history_summary(
             "recoded": int(new["recoded"]),
             "comp_date_changed": int(new["comp_date_changed"]),
         }
-        for move in _rate_moves(releases[i - 1], releases[i], engine):
+        for move in _rate_moves(releases[i - 1], releases[i], engine, restore_codes):
             rows.append({**counts, **move})
     df = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
     return _attrs(df, run, table)
@@ -441,21 +447,20 @@ def _yearly(rel: Release, definition: str, engine: Any) -> pd.DataFrame:
     return df[["fiscal_year", "grants", "total", "partial"]]
 
 
-def _rate_moves(old: Release, new: Release, engine: Any) -> list[dict[str, Any]]:
+def _rate_moves(old: Release, new: Release, engine: Any, restore: bool) -> list[dict[str, Any]]:
     """Per definition: the pooled grant rate of both releases on their common years, and
-    of the newer release with the older one's decision codes put back (the recodes' part)."""
+    (``restore``) of the newer release with the older one's decision codes put back."""
     from asylumlens.analytics import DEFINITIONS, Engine
     from asylumlens.analytics.source import resolve_engine
     from asylumlens.releases.restored import restored_release
 
     eng = resolve_engine(engine)
     moves = []
-    # a private engine: the restored release is deleted on exit, so none of its
-    # connections or compiled queries may outlive this call in a shared engine
-    with (
-        restored_release(old, new) as restored,
-        Engine(eng.kind, spark_master=eng.spark_master) as private,
-    ):
+    with ExitStack() as stack:
+        restored = stack.enter_context(restored_release(old, new)) if restore else None
+        # a private engine: the restored release is deleted on exit, so none of its
+        # connections or compiled queries may outlive this call in a shared engine
+        private = stack.enter_context(Engine(eng.kind, spark_master=eng.spark_master))
         for name in DEFINITIONS:
             a, b = _yearly(old, name, engine), _yearly(new, name, engine)
             both = a.merge(b, on="fiscal_year", suffixes=("_old", "_new"))
@@ -463,11 +468,13 @@ def _rate_moves(old: Release, new: Release, engine: Any) -> list[dict[str, Any]]
             if len(complete):
                 both = complete
             years = sorted(int(y) for y in both["fiscal_year"])
-            back = _yearly(restored, name, private)
-            back = back[back["fiscal_year"].isin(years)]
+            restored_rate = None
+            if restored is not None:
+                back = _yearly(restored, name, private)
+                back = back[back["fiscal_year"].isin(years)]
+                restored_rate = _pooled(back["grants"], back["total"])
             old_rate = _pooled(both["grants_old"], both["total_old"])
             new_rate = _pooled(both["grants_new"], both["total_new"])
-            restored_rate = _pooled(back["grants"], back["total"])
             moves.append(
                 {
                     "definition": name,

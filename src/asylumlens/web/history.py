@@ -32,6 +32,10 @@ def history_view(store: Store, table: str = DEFAULT_TABLE, engine: Any = None) -
     """Per consecutive release pair and definition: records added, deleted, back, recoded,
     completion dates changed, and the grant-rate move (:func:`history_summary`).
 
+    Without the recodes' part of the move (``restore_codes=False``: ``restored_rate`` and
+    ``recode_points`` are None): it rebuilds a fact table per pair, minutes at full scale,
+    too slow for a page; ``asylumlens history --summary`` computes it.
+
     ``facts``: ``table``, ``releases`` (ids, oldest first), ``synthetic``.
     """
     tracked(table)  # an unknown table is the library's QueryError, before any work
@@ -40,7 +44,7 @@ def history_view(store: Store, table: str = DEFAULT_TABLE, engine: Any = None) -
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    df = history_summary(store, table=table, engine=engine)
+    df = history_summary(store, table=table, engine=engine, restore_codes=False)
     view = View(
         SUMMARY_COLUMNS,
         [{str(c): _plain(v) for c, v in row.items()} for row in df.to_dict("records")],
