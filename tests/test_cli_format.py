@@ -220,6 +220,7 @@ def test_releases_csv(pair: Path) -> None:
         ["status"],
         ["releases"],
         ["diff", OLD, NEW],
+        ["history"],
     ],
 )
 def test_every_format_option_is_typed_and_one_line(

@@ -592,8 +592,9 @@ def test_openapi_schema_holds_under_generated_requests(store: Store, tmp_path: P
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
     operations = list(schema.get_all_operations())
     paths = {r.ok().path for r in operations}
-    # public: 11 + similar + estimate; private: 15 case and session + 8 exhibit operations
-    assert len(operations) == 13 + 23, sorted(paths)
+    # public: 11 + similar + estimate + history; private: 15 case and session + 8 exhibit
+    # operations
+    assert len(operations) == 14 + 23, sorted(paths)
     assert {"/api/v1/session", "/api/v1/cases/{case_id}"} <= paths
     for result in operations:
         assert isinstance(result, Ok), result  # the schema itself is valid

@@ -103,7 +103,7 @@ def cell(value: Any) -> str:
 
 def test_every_route_is_enumerated(store: Store) -> None:
     kinds = [kind for kind, _ in all_urls(store)]
-    assert kinds.count("api") == 36  # 12 endpoints, each with .json and .csv twins
+    assert kinds.count("api") == 39  # 13 endpoints, each with .json and .csv twins
     assert kinds.count("page") >= 10 and kinds.count("twin") >= 14
 
 

@@ -946,6 +946,57 @@ def _diff_sections(report: Any, *, as_table: bool) -> dict[str, tuple[str, list[
     }
 
 
+@app.command(name="history")
+def history_command(
+    table: Annotated[
+        str,
+        typer.Option("--table", help="case, proceeding or application (the record followed)."),
+    ] = "application",
+    summary: Annotated[
+        bool,
+        typer.Option(
+            "--summary",
+            help="One row per consecutive release pair and definition: records added, "
+            "deleted, recoded, and the grant-rate move; instead of one row per record.",
+        ),
+    ] = False,
+    fmt: FormatOption = Format.table,
+    store: StoreOption = None,
+    engine: EngineOption = "duckdb",
+    spark_master: SparkMasterOption = None,
+) -> None:
+    """The history of every record across all releases in the store (oldest first).
+
+    Per record: first and last release seen, releases where it was absent, deleted and
+    back, and where its decision code or completion date changed. Lists of release ids
+    are JSON lists in -f json/ndjson, space-separated elsewhere.
+    Example: asylumlens history --table proceeding --summary -f csv
+    """
+    from asylumlens.output import emit
+    from asylumlens.releases.history import history, history_summary
+
+    compute = history_summary if summary else history
+    df = compute(store, table=table, engine=_engine(engine, spark_master))
+    synthetic = bool(df.attrs.get("synthetic"))
+    if synthetic:
+        _synthetic_banner(f"release(s) among {', '.join(df.attrs['releases'])}")
+    rows = [{str(k): v for k, v in row.items()} for row in df.to_dict("records")]
+    if fmt not in (Format.json, Format.ndjson):
+        for row in rows:
+            for name, value in row.items():
+                if isinstance(value, list):
+                    row[name] = " ".join(value)
+    what = "release-pair summary" if summary else "history"
+    emit(
+        rows,
+        fmt,
+        out=sys.stdout,
+        columns=[str(c) for c in df.columns],
+        title=f"{table} {what} over {len(df.attrs['releases'])} release(s)",
+        synthetic=synthetic,
+    )
+
+
 @app.command()
 def claim(
     sentence: Annotated[

@@ -21,12 +21,15 @@ from pydantic import BaseModel
 
 from asylumlens.analytics import DEFAULT_DEFINITION, default_comparison
 from asylumlens.errors import QueryError
+from asylumlens.releases.history import DEFAULT_TABLE as DEFAULT_HISTORY_TABLE
+from asylumlens.releases.history import HISTORY_TABLES
 from asylumlens.web import views
 from asylumlens.web.catalog import Entity, find, matches_search
 from asylumlens.web.context import StateDep
 from asylumlens.web.errors import ERROR_RESPONSES, bad_params
 from asylumlens.web.formats import Envelope, respond
 from asylumlens.web.groups import JudgeGroupDep
+from asylumlens.web.history import history_view
 from asylumlens.web.params import (
     ClaimInputDep,
     DefinitionQuery,
@@ -418,6 +421,33 @@ def release(request: Request, state: StateDep, fmt: FormatDep, page: PageDep) ->
 def definitions(request: Request, state: StateDep, fmt: FormatDep, page: PageDep) -> Response:
     """The named definitions (what counts as grant, denial, other), one row each."""
     return _detail(request, state, fmt, page, views.definitions(), {})
+
+
+HistoryTableQuery = Annotated[
+    str,
+    Query(
+        description="The record followed: case, proceeding or application.",
+        json_schema_extra={"enum": list(HISTORY_TABLES)},
+        pattern="^(" + "|".join(HISTORY_TABLES) + ")$",
+    ),
+]
+
+
+@twin_get("/history", response_model=DetailEnvelope, summary="Changes across all releases")
+def history(
+    request: Request,
+    state: StateDep,
+    fmt: FormatDep,
+    page: PageDep,
+    table: HistoryTableQuery = DEFAULT_HISTORY_TABLE,
+) -> Response:
+    """`asylumlens history --summary`: one row per consecutive pair of the store's releases
+    (oldest first) and definition: the table's records added, deleted, back after a gap,
+    recoded and with a changed completion date, and the grant rate of both releases pooled
+    over the fiscal years complete in both. Covers every release, whichever one `release`
+    names; `facts.releases` lists them."""
+    view = history_view(state.store, table, state.engine)
+    return _detail(request, state, fmt, page, view, {"table": table})
 
 
 CONTEXT_COLUMNS: Final = (

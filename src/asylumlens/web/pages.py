@@ -25,7 +25,7 @@ from asylumlens.errors import QueryError
 from asylumlens.web import charts, views
 from asylumlens.web.catalog import DIMENSION_OF, Kind, entities, label_column, matches_search
 from asylumlens.web.chart_caption import EVERY_YEAR
-from asylumlens.web.context import StateDep
+from asylumlens.web.context import StateDep, WebState
 from asylumlens.web.errors import bad_params
 from asylumlens.web.groups import LAST_CHOICES, JudgeGroup, JudgeGroupDep
 from asylumlens.web.methodology import methodology_html, render_markdown
@@ -685,11 +685,23 @@ def data(request: Request, state: StateDep) -> Response:
         title="Data release and quality",
         view=view,
         diffs=list_reports(state.store),
+        history=_history_or_none(state),
         releases=[release_info(r) for r in state.store.releases()],
         default_release=request.app.state.web.release.id,
         twin="/api/v1/release",
         twin_query="",
     )
+
+
+def _history_or_none(state: WebState) -> views.View | None:
+    """The history summary, or None when a release lacks a table it reads (the rest of
+    the Data page still shows; ``/api/v1/history`` says why)."""
+    from asylumlens.web.history import history_view
+
+    try:
+        return history_view(state.store, engine=state.engine)
+    except QueryError:
+        return None
 
 
 @router.get("/data/diffs/{name}")
