@@ -59,8 +59,8 @@ def _prepare(work: Path, gib: float) -> tuple[Path, Path, dict[str, str]]:
     else:
         key_file.write_text(env["ASYLUMLENS_KEY"])
     if not (store / "releases").exists():
-        subprocess.run([*CLI, "synth", str(work / "rel"), "--cases", "2000"], check=True,
-                       capture_output=True)  # fmt: skip
+        synth = [*CLI, "synth", str(work / "rel"), "--cases", "2000", "--seed", "1"]
+        subprocess.run(synth, check=True, capture_output=True)
         (release,) = [p for p in (work / "rel").iterdir() if p.is_dir()]
         subprocess.run([*CLI, "ingest", str(release), "--store", str(store)], check=True,
                        capture_output=True)  # fmt: skip
@@ -87,7 +87,13 @@ def _sha256sum(path: Path) -> tuple[float, str]:
     return time.perf_counter() - started, done.stdout.split()[0]
 
 
-def _upload(base: str, path: Path) -> tuple[float, str]:
+def _reset_hwm(pid: int) -> None:
+    """Reset the process's peak RSS (Linux: ``clear_refs`` 5), so what follows is measured
+    alone: sign-in's argon2id check allocates 64 MiB on purpose (RFC 9106), before it."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def _upload(base: str, path: Path, pid: int) -> tuple[float, str, float]:
     with httpx.Client(base_url=base, timeout=None) as c:
         r = c.post("/api/v1/session", json={"email": EMAIL, "password": PASSWORD})
         r.raise_for_status()
@@ -98,6 +104,7 @@ def _upload(base: str, path: Path) -> tuple[float, str]:
         made = c.post("/api/v1/cases", json=case, headers=h, cookies=cookie)
         made.raise_for_status()
         case_id = made.json()["case"]["id"]
+        _reset_hwm(pid)
         started = time.perf_counter()
         with path.open("rb") as f:
             r = c.post(
@@ -105,8 +112,9 @@ def _upload(base: str, path: Path) -> tuple[float, str]:
                 files={"file": (path.name, f, "video/mp4")}, headers=h, cookies=cookie,
             )  # fmt: skip
         seconds = time.perf_counter() - started
+        peak = _hwm_mib(pid)
         r.raise_for_status()
-        return seconds, str(r.json()["sha256"])
+        return seconds, str(r.json()["sha256"]), peak
 
 
 def main() -> None:
@@ -120,7 +128,7 @@ def main() -> None:
     log = (args.work / "serve.log").open("ab")
     server = subprocess.Popen(
         [*CLI, "serve", "--store", str(store), "--host", "127.0.0.1", "--port", str(port)],
-        env={**env, "ASYLUMLENS_MAX_UPLOAD_BYTES": str(8 * 1024**3)}, stdout=log,
+        env=env, stdout=log,
         stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -133,13 +141,14 @@ def main() -> None:
                 pass
             time.sleep(0.5)
         idle = _hwm_mib(server.pid)
-        hashes, uploads, digests = [], [], set()
+        hashes, uploads, peaks, digests = [], [], [], set()
         for _ in range(args.rounds):
             seconds, digest = _sha256sum(data)
             hashes.append(seconds)
             digests.add(digest)
-            seconds, digest = _upload(base, data)
+            seconds, digest, upload_peak = _upload(base, data, server.pid)
             uploads.append(seconds)
+            peaks.append(upload_peak)
             digests.add(digest)
         peak = _hwm_mib(server.pid)
     finally:
@@ -163,8 +172,10 @@ def main() -> None:
         "",
         f"Upload speed relative to sha256sum: {h / u:.2f}x (per round: "
         + ", ".join(f"{a / b:.2f}" for a, b in zip(hashes, uploads, strict=True))
-        + "; target >= 0.5x). Server peak RSS (VmHWM): "
-        f"{idle:.0f} MiB before the uploads, {peak:.0f} MiB after (target < 300 MB). "
+        + "; target >= 0.5x). Server peak RSS (VmHWM) during each upload, reset after "
+        f"sign-in: {', '.join(f'{p:.0f} MiB ({p * 1.048576:.0f} MB)' for p in peaks)} (target "
+        f"< 300 MB); idle after start-up {idle:.0f} MiB; over the whole run, sign-in's "
+        f"argon2id (64 MiB by design) included, {peak:.0f} MiB. "
         f"SHA-256 returned by the API = sha256sum's: {'yes' if len(digests) == 1 else 'NO'}.",
         "",
     ]

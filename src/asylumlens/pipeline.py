@@ -19,10 +19,7 @@ from asylumlens.errors import ReleaseError
 from asylumlens.ingest.load import IngestProgress, stage_release, write_manifest
 from asylumlens.ingest.source import ReleaseSource, file_sha256, open_release
 from asylumlens.manifest import Manifest
-from asylumlens.store import Release, Store, quote_identifier
-
-MEMORY_LIMIT = "3GB"
-"""DuckDB's buffer limit for ingest; beyond it DuckDB spills to the staging folder."""
+from asylumlens.store import MEMORY_LIMIT, Release, Store, quote_identifier
 
 
 @dataclass(frozen=True)

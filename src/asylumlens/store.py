@@ -49,6 +49,9 @@ from asylumlens.layout import RELEASE_TABLES
 from asylumlens.manifest import Manifest, ReleaseBlock
 
 DEFAULT_STORE = Path("asylumlens-data")
+MEMORY_LIMIT = "3GB"
+"""DuckDB's buffer limit for the store's heavy work (ingest, diffs, history); beyond it
+DuckDB spills to disk. Here, not in the pipeline, so readers need not import the ingest."""
 STORE_ENV = "ASYLUMLENS_STORE"
 RELEASES_DIR = "releases"
 STAGING_DIR = "staging"

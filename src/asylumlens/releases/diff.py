@@ -32,8 +32,7 @@ import pandas as pd
 
 from asylumlens.errors import QueryError
 from asylumlens.layout import TABLES
-from asylumlens.pipeline import MEMORY_LIMIT
-from asylumlens.store import Release, Store, quote_identifier
+from asylumlens.store import MEMORY_LIMIT, Release, Store, quote_identifier
 
 EXCLUDED_COLUMNS: Final = frozenset({"_repairs"})
 """Columns that say how a row was read, not what EOIR recorded: never a change."""

@@ -48,8 +48,7 @@ import ibis
 import pandas as pd
 
 from asylumlens.errors import QueryError
-from asylumlens.pipeline import MEMORY_LIMIT
-from asylumlens.store import Release, Store, quote_identifier
+from asylumlens.store import MEMORY_LIMIT, Release, Store, quote_identifier
 
 StoreArg = Store | Path | str | None
 """What ``store=`` takes: a Store, its folder, or None ($ASYLUMLENS_STORE, else the default)."""

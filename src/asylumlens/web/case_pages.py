@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,7 +22,6 @@ from asylumlens.cases.auth import actor_of
 from asylumlens.cases.roles import Action, may
 from asylumlens.cases.validation import CaseInputError
 from asylumlens.errors import QueryError
-from asylumlens.model import Estimate, ModelError, estimate
 from asylumlens.web.case_access import (
     DbDep,
     FormFields,
@@ -40,6 +39,9 @@ from asylumlens.web.case_access import (
 )
 from asylumlens.web.catalog import Kind, entities
 from asylumlens.web.errors import WebError
+
+if TYPE_CHECKING:
+    from asylumlens.model import Estimate
 
 router = APIRouter(include_in_schema=False)
 
@@ -196,6 +198,8 @@ def case_outlook(request: Request, view: records.CaseView, detained: bool) -> Ou
     """The case's context and estimate on the app's default release. The client of a case
     in the workspace has counsel, so ``represented`` is true; custody is detained when a
     detention spell is open, else not given (released and never detained differ)."""
+    from asylumlens.model import ModelError, estimate  # LightGBM: loaded on a case page only
+
     state = request.app.state.web
     custody = "D" if detained else None
     missing: list[str] = []
