@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Final
+from urllib.parse import quote, urlencode
 
 import pandas as pd
 
@@ -105,6 +106,12 @@ def _matching(**query: Any) -> pd.DataFrame:
         return pd.DataFrame()
 
 
+def _explorer(by: str, where: dict[str, str], q: str) -> str:
+    """An Explorer link for ``where`` (codes as given: encoded, never pasted into the URL)."""
+    pairs = [("by", by), *(("where", f"{k}:{v}") for k, v in where.items())]
+    return f"/explorer?{urlencode(pairs)}&{q}"
+
+
 def _complete_years(df: pd.DataFrame) -> list[int]:
     return sorted(int(y) for y in df.loc[~df["partial"].astype(bool), "fiscal_year"])
 
@@ -142,7 +149,7 @@ def case_context(
     notes: list[str] = []
     figures: list[ContextFigure] = []
     release_id = str(by_year.attrs.get("release", ""))
-    q = f"definition={definition}"
+    q = urlencode({"definition": definition})
 
     court, court_figures, spread = _court_and_judge(
         judge, court, kw, period, f"{span} of release {release_id}", q, notes
@@ -189,11 +196,7 @@ def _splits(
             value = row[dim]
             mine = own is not None and str(value).upper() == str(own).upper()
             label = f"{name}, {row[f'{dim}_name'] or value}" + (" (this case)" if mine else "")
-            out.append(
-                _raw(
-                    f"{dim}:{value}", label, row, f"/explorer?by={dim}&where=nationality:{code}&{q}"
-                )
-            )
+            out.append(_raw(f"{dim}:{value}", label, row, _explorer(dim, {"nationality": code}, q)))
     return out
 
 
@@ -222,13 +225,12 @@ def _trend(
                 notes.append(
                     f"trend: no decisions for {' × '.join(where.values())}; shown for {scope}"
                 )
-            filters = "&".join(f"where={k}:{v}" for k, v in attempt.items())
             return [
                 _raw(
                     f"FY{int(r['fiscal_year'])}",
                     f"FY{int(r['fiscal_year'])} ({scope})",
                     r,
-                    f"/explorer?by=fiscal_year&{filters}&{q}",
+                    _explorer("fiscal_year", attempt, q),
                 )
                 for _, r in df.iterrows()
             ]
@@ -265,7 +267,7 @@ def _court_and_judge(
         row = court_rows.iloc[0]
         court = str(row["court"])
         label = f"Court {row['court_name'] or court}"
-        figures.append(_raw("court", label, row, f"/courts/{court}?{q}"))
+        figures.append(_raw("court", label, row, f"/courts/{quote(court, safe='')}?{q}"))
     try:
         bench = judges(court, **kw, **period)
     except QueryError:  # no decided application at this court in the window
@@ -300,7 +302,7 @@ def _judge_figure(r: pd.Series, q: str) -> ContextFigure:
         decisions=int(r["total"]),
         below_threshold=bool(r["below_threshold"]),
         estimate="shrunken",
-        url=f"/judges/{r['judge']}?{q}",
+        url=f"/judges/{quote(str(r['judge']), safe='')}?{q}",
     )
 
 
@@ -323,12 +325,26 @@ def _nationality(
     row = national.iloc[0]
     code = str(row["nationality"])
     name = str(row["nationality_name"] or code)
-    out = [_raw("nationality_national", f"{name}, all courts", row, f"/nationalities/{code}?{q}")]
+    out = [
+        _raw(
+            "nationality_national",
+            f"{name}, all courts",
+            row,
+            f"/nationalities/{quote(code, safe='')}?{q}",
+        )
+    ]
     if court:
         where = {"nationality": code, "court": court}
         at_court = _matching(by=("nationality",), where=where, **kw, **period)
         if len(at_court):
             label = f"{name}, at {court}"
-            out.append(_raw("nationality_court", label, at_court.iloc[0], f"/courts/{court}?{q}"))
+            out.append(
+                _raw(
+                    "nationality_court",
+                    label,
+                    at_court.iloc[0],
+                    f"/courts/{quote(court, safe='')}?{q}",
+                )
+            )
     out.extend(_splits(code, name, custody, represented, kw, period, q))
     return out

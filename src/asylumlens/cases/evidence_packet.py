@@ -41,7 +41,7 @@ def case_title(case_id: int) -> str:
 
 def _packet_exhibits(
     db: Session, actor: Actor, master: FieldKey, store: EvidenceStore, case_id: int
-) -> list[PacketExhibit]:
+) -> tuple[list[ExhibitView], list[PacketExhibit]]:
     views = exhibits.list_exhibits(db, actor, master, case_id)
 
     def reader(view: ExhibitView) -> Callable[[], bytes] | None:
@@ -54,7 +54,7 @@ def _packet_exhibits(
 
         return content
 
-    return [
+    return views, [
         PacketExhibit(
             label=v.label,
             title=v.title,
@@ -82,11 +82,11 @@ def write_packet(
 ) -> PacketLayout:
     """The case's packet PDF into ``out``; audited as an export of every exhibit."""
     exhibits.check_export(actor)
-    items = _packet_exhibits(db, actor, master, store, case_id)
+    views, items = _packet_exhibits(db, actor, master, store, case_id)
     layout = build_packet(
         case_title(case_id), items, prepared_by=prepared_by, prepared_on=today, out=out
     )
-    for view in exhibits.list_exhibits(db, actor, master, case_id):
+    for view in views:
         exhibits.export_event(db, actor, view.id)
     return layout
 
@@ -96,7 +96,7 @@ def index_csv(
 ) -> str:
     """The exhibit index (CSV) with the page numbers the packet gives each exhibit."""
     exhibits.check_export(actor)
-    items = _packet_exhibits(db, actor, master, store, case_id)
+    _, items = _packet_exhibits(db, actor, master, store, case_id)
     layout = plan_layout([(x.label, _pages(x)) for x in items])
     return exhibit_index_csv(items, layout)
 

@@ -388,6 +388,14 @@ def _stream(inp: BinaryIO, chunks: Iterator[bytes]) -> Iterator[bytes]:
         yield from chunks
 
 
+def content_size(db: Session, actor: Actor, case_id: int, exhibit_id: int) -> int:
+    """The exhibit's size in bytes, for resolving an HTTP range before the download
+    (:func:`exhibit_content`) starts; needs ``export``, reads nothing else and logs nothing:
+    the download that follows is the audited event."""
+    require(actor, Action.EXPORT)
+    return _exhibit_row(db, actor, case_id, exhibit_id).size
+
+
 def exhibit_content(
     db: Session,
     actor: Actor,

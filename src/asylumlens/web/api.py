@@ -479,13 +479,10 @@ def similar(
     and at the court, by custody and by representation, over the last five complete fiscal
     years, then year by year (rows whose `key` is `FY…`). `facts.notes` says what the
     release lacks (an unknown judge)."""
-    from asylumlens.analytics import case_context
-
     check_definition(definition)
-    ctx = case_context(
+    ctx = state.queries.case_context(
         judge=judge, court=court, nationality=nationality, custody=custody,
-        represented=represented, definition=definition, store=state.store,
-        release=state.release, engine=state.engine,
+        represented=represented, definition=definition,
     )  # fmt: skip
     query = {
         "judge": judge, "court": court, "nationality": nationality, "custody": custody,

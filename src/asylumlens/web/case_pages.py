@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from asylumlens.analytics import CaseContext, case_context
+from asylumlens.analytics import CaseContext
 from asylumlens.cases import agenda, calendar, exhibits, feeds, records, totp
 from asylumlens.cases.auth import actor_of
 from asylumlens.cases.roles import Action, may
@@ -205,10 +205,9 @@ def case_outlook(request: Request, view: records.CaseView, detained: bool) -> Ou
     missing: list[str] = []
     context: CaseContext | None = None
     try:
-        context = case_context(
+        context = state.queries.case_context(
             judge=view.judge, court=view.court, nationality=view.nationality,
-            custody=custody, represented=True, store=state.store, release=state.release,
-            engine=state.engine,
+            custody=custody, represented=True,
         )  # fmt: skip
     except QueryError as exc:
         missing.append(f"context: {exc}")

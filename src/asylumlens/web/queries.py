@@ -108,6 +108,7 @@ class FrameMemo(ByteBoundedLRU[Hashable, Frame]):
 
 
 DEFAULT_MEMO_BYTES = 128 * 1024 * 1024
+CONTEXT_MEMO_BYTES = 4 * 1024 * 1024
 
 
 class Queries:
@@ -126,6 +127,34 @@ class Queries:
         self.release = release
         self.memo = FrameMemo(memo_bytes)
         self.engine = engine
+        self.contexts: ByteBoundedLRU[Hashable, analytics.CaseContext] = ByteBoundedLRU(
+            CONTEXT_MEMO_BYTES
+        )
+
+    def case_context(
+        self,
+        *,
+        judge: str | None,
+        court: str | None,
+        nationality: str | None,
+        custody: str | None,
+        represented: bool | None,
+        definition: str = analytics.DEFAULT_DEFINITION,
+    ) -> analytics.CaseContext:
+        """:func:`asylumlens.analytics.case_context` on this release, memoised: a case page
+        asks for the same codes on every view and after every form it posts (a dozen
+        queries each time otherwise)."""
+        key = (judge, court, nationality, custody, represented, definition)
+        found = self.contexts.lookup(key)
+        if found is None:
+            found = analytics.case_context(
+                judge=judge, court=court, nationality=nationality, custody=custody,
+                represented=represented, definition=definition, store=self.store,
+                release=self.release, engine=self.engine,
+            )  # fmt: skip
+            cost = 512 * (1 + len(found.figures) + len(found.trend) + len(found.notes))
+            self.contexts.store(key, found, cost)
+        return found
 
     def rates(self, q: RatesQuery) -> Frame:
         def compute() -> Frame:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from asylumlens.analytics import DEFAULT_DEFINITION, DEFINITIONS, case_context
+from asylumlens.analytics import DEFAULT_DEFINITION, DEFINITIONS
 from asylumlens.web.context import StateDep
 from asylumlens.web.params import DefinitionQuery, check_definition, reject_unknown_page_parameters
 from asylumlens.web.rendering import render_page
@@ -39,10 +39,9 @@ def similar(
         "custody": custody or None,
         "represented": represented,
     }
-    ctx = case_context(
+    ctx = state.queries.case_context(
         judge=args["judge"], court=args["court"], nationality=args["nationality"],
         custody=args["custody"], represented=represented, definition=definition,
-        store=state.store, release=state.release, engine=state.engine,
     )  # fmt: skip
     return render_page(
         request, "similar.html", title="Cases like this", ctx=ctx, query_args=args,
