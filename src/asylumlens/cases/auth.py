@@ -83,7 +83,7 @@ def login(
         raise LoginThrottled("too many failed sign-ins; try again in a few minutes")
     refusal = "wrong email, password or one-time code" if totp else "wrong email or password"
     user = user_by_email(db, email)
-    ok = passwords.verify_password(user.password_hash if user else passwords.DUMMY_HASH, password)
+    ok = passwords.verify_password(user.password_hash if user else passwords.dummy_hash(), password)
     if user is None or user.disabled or not ok:
         record_attempt(db, email, ip, now, success=False)
         raise LoginRefused(refusal)

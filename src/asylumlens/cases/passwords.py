@@ -7,6 +7,7 @@ the parameters change.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Final
 
 from argon2 import PasswordHasher
@@ -16,9 +17,16 @@ from asylumlens.errors import AsylumLensError
 
 MIN_LENGTH: Final = 12
 _HASHER: Final = PasswordHasher()
-DUMMY_HASH: Final = _HASHER.hash("no user has this password, it only spends the time")
-"""Verified against when the email is unknown, so a wrong email costs what a wrong
-password costs and the timing tells nobody which emails have accounts."""
+
+
+@cache
+def dummy_hash() -> str:
+    """Verified against when the email is unknown, so a wrong email costs what a wrong
+    password costs and the timing tells nobody which emails have accounts.
+
+    Made on first use, not at import: hashing takes argon2id's 64 MiB and ~50 ms, which every
+    CLI command and every server start would otherwise pay before doing anything."""
+    return _HASHER.hash("no user has this password, it only spends the time")
 
 
 class PasswordError(AsylumLensError):

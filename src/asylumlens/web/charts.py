@@ -6,21 +6,33 @@ the "view source" of a chart is the same numbers as the table printed under it. 
 drawn with their 95% Wilson intervals; rows below the decision threshold are drawn faded,
 and a synthetic release puts "SYNTHETIC DATA" into the chart title itself, so an exported
 PNG carries the label too.
+
+Altair (and the JSON-schema machinery under it, some 25 MiB resident) is imported by the
+first chart drawn, not with the server: a process serving only the case workspace, or an
+upload, never loads it (``bench/exhibits.py`` measures an upload's peak RSS).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
+if TYPE_CHECKING:
+    import altair as alt
 
-RATE_AXIS = alt.Axis(format="%", title="grant rate")
 FADED = 0.35
 SYNTHETIC_NOTE = "SYNTHETIC DATA – not EOIR figures"
 
 
+def _rate_axis() -> alt.Axis:
+    import altair as alt  # deferred: see the module docstring
+
+    return alt.Axis(format="%", title="grant rate")
+
+
 def _title(text: str, synthetic: bool, subtitle: str | None = None) -> alt.TitleParams:
+    import altair as alt  # deferred: see the module docstring
+
     lines = [SYNTHETIC_NOTE] if synthetic else []
     if subtitle:
         lines.append(subtitle)
@@ -46,10 +58,14 @@ def _finish(chart: alt.TopLevelMixin, height: int) -> dict[str, Any]:
 
 def _values(rows: Sequence[Mapping[str, Any]]) -> alt.InlineData:
     """Inline data (no pandas round trip, no max-rows check: the rows are already bounded)."""
+    import altair as alt  # deferred: see the module docstring
+
     return alt.InlineData(values=[dict(r) for r in rows])
 
 
 def _tooltip(label_field: str, label_title: str) -> list[alt.Tooltip]:
+    import altair as alt  # deferred: see the module docstring
+
     return [
         alt.Tooltip(f"{label_field}:N", title=label_title),
         alt.Tooltip("rate:Q", format=".1%", title="rate"),
@@ -69,11 +85,15 @@ def _points(
     tips: list[alt.Tooltip],
     *,
     filled: bool = False,
-    opacity: Any = alt.Undefined,
+    opacity: Any = None,
 ) -> alt.Chart:
     """The ``rate`` points of the rows passing ``test`` (a Vega expression): filled for the
     rows that count, hollow rings (a 1.5 px stroke) for the others, so the two read apart
-    without relying on colour."""
+    without relying on colour. No ``opacity``: Altair's default."""
+    import altair as alt  # deferred: see the module docstring
+
+    if opacity is None:
+        opacity = alt.Undefined
     mark = base.transform_filter(test)
     mark = (
         mark.mark_point(filled=True, size=size)
@@ -100,6 +120,8 @@ def trend_chart(
     is drawn as a hollow, faded point with no line through it, so the line never swings on
     a handful of decisions; the table beside the chart flags the same years.
     """
+    import altair as alt  # deferred: see the module docstring
+
     data = [{**r, "line_rate": None if r.get("below_threshold") else r.get("rate")} for r in rows]
     base = alt.Chart(_values(data))
     x_enc = alt.X(f"{x}:O", title=x_title, axis=alt.Axis(labelOverlap="greedy", labelAngle=-45))
@@ -111,7 +133,7 @@ def trend_chart(
     opacity = alt.condition("datum.below_threshold", alt.value(FADED), alt.value(1.0))
     tips = _tooltip(series or x, series or x_title)
     line = base.mark_line(point=False, invalid="break-paths-show-domains").encode(
-        x=x_enc, y=alt.Y("line_rate:Q", axis=RATE_AXIS), color=color
+        x=x_enc, y=alt.Y("line_rate:Q", axis=_rate_axis()), color=color
     )
     bars = base.mark_rule().encode(
         x=x_enc, y="ci_low:Q", y2="ci_high:Q", color=color, opacity=opacity
@@ -134,11 +156,13 @@ def bar_chart(
     subtitle: str | None = None,
 ) -> dict[str, Any]:
     """Horizontal bars, highest rate first, with interval whiskers."""
+    import altair as alt  # deferred: see the module docstring
+
     base = alt.Chart(_values(rows))
     y_enc = alt.Y(f"{label}:N", sort="-x", title=label_title or None, axis=alt.Axis(labelLimit=280))
     opacity = alt.condition("datum.below_threshold", alt.value(FADED), alt.value(1.0))
     bars = base.mark_bar(color="#7aa6d6").encode(
-        x=alt.X("rate:Q", axis=RATE_AXIS, scale=alt.Scale(domain=[0, 1])),
+        x=alt.X("rate:Q", axis=_rate_axis(), scale=alt.Scale(domain=[0, 1])),
         y=y_enc,
         opacity=opacity,
         tooltip=_tooltip(label, label_title or label),
@@ -158,6 +182,8 @@ def share_chart(
     subtitle: str | None = None,
 ) -> dict[str, Any]:
     """What share of decisions each group makes up (the caseload mix), largest first."""
+    import altair as alt  # deferred: see the module docstring
+
     total = sum(int(r.get("total") or 0) for r in rows) or 1
     data = [{**r, "share": int(r.get("total") or 0) / total} for r in rows]
     base = alt.Chart(_values(data))
@@ -189,6 +215,8 @@ def roulette_chart(
     subtitle: str | None = None,
 ) -> dict[str, Any]:
     """The spread of a court's judges: raw rate (hollow), shrunken estimate and its interval."""
+    import altair as alt  # deferred: see the module docstring
+
     base = alt.Chart(_values(rows))
     y_enc = alt.Y(
         "label:N", sort=alt.EncodingSortField(field=estimate, order="descending"), title=None
@@ -203,7 +231,7 @@ def roulette_chart(
     ]
     x_scale = alt.Scale(domain=[0, 1])
     interval = base.mark_rule(color="#888").encode(
-        x=alt.X(f"{low}:Q", axis=RATE_AXIS, scale=x_scale), x2=f"{high}:Q", y=y_enc
+        x=alt.X(f"{low}:Q", axis=_rate_axis(), scale=x_scale), x2=f"{high}:Q", y=y_enc
     )
     raw_pts = base.mark_point(color="#b35806", size=40).encode(x=f"{raw}:Q", y=y_enc, tooltip=tips)
     est_pts = base.mark_point(filled=True, color="#1f5fa8", size=60).encode(
@@ -274,6 +302,8 @@ def claim_chart(
     claimed value in its figure's colour. ``claimed`` is (row prefix, legend name, claimed
     rate as a fraction, its label): ``("period", "period rate", 0.10, "claimed 10%")``.
     Readings that reproduce the claim are filled; the others hollow."""
+    import altair as alt  # deferred: see the module docstring
+
     points = _claim_points(rows, [(prefix, name) for prefix, name, _, _ in claimed])
     names = [name for _, name, _, _ in claimed]
     color = alt.Color(
@@ -301,7 +331,7 @@ def claim_chart(
     ]
     base = alt.Chart(_values(points))
     intervals = base.mark_rule(opacity=0.6).encode(
-        x=x_enc, y=alt.Y("ci_low:Q", axis=RATE_AXIS), y2="ci_high:Q", color=color
+        x=x_enc, y=alt.Y("ci_low:Q", axis=_rate_axis()), y2="ci_high:Q", color=color
     )
     matched = _points(base, "datum.matches", 60, x_enc, color, tips, filled=True)
     other = _points(base, "!datum.matches", 40, x_enc, color, tips)

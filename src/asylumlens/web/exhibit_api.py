@@ -10,6 +10,10 @@ way leaves nothing behind (the partial file is removed, no row is written).
 
 Every download is an attachment (``Content-Disposition: attachment``, ``nosniff``) named by
 the exhibit's label, never by the client's file name, with byte ranges for video players.
+
+The packet builders (pypdf, fpdf2 and Pillow, some 60 MiB resident) are imported by the three
+routes that use them, on first use: a server that only takes uploads never loads them, which
+keeps an upload's peak RSS within its budget (``bench/exhibits.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from asylumlens.cases import evidence_packet, exhibits
+from asylumlens.cases import exhibits
 from asylumlens.cases.audit import AuditView
 from asylumlens.cases.evidence_store import PendingUpload, UploadTooLarge
 from asylumlens.cases.exhibits import ExhibitView, VerifyResult
@@ -281,6 +285,8 @@ def _today(request: Request) -> Any:
 def packet(case_id: int, request: Request, db: DbDep, member: ApiMember) -> Response:
     """The evidence packet: cover, table of contents (exhibit, title, pages, SHA-256), each
     exhibit behind its tab, consecutive page numbers; videos listed by hash."""
+    from asylumlens.cases import evidence_packet  # deferred: see the module docstring
+
     out = io.BytesIO()
     evidence_packet.write_packet(
         db, member.actor, member.key, workspace(request).evidence(), case_id, out,
@@ -297,6 +303,8 @@ def packet(case_id: int, request: Request, db: DbDep, member: ApiMember) -> Resp
 )
 def index(case_id: int, request: Request, db: DbDep, member: ApiMember) -> Response:
     """The exhibit index: label, title, kind, type, size, SHA-256, packet pages."""
+    from asylumlens.cases import evidence_packet  # deferred: see the module docstring
+
     text = evidence_packet.index_csv(
         db, member.actor, member.key, workspace(request).evidence(), case_id
     )
@@ -312,6 +320,8 @@ def index(case_id: int, request: Request, db: DbDep, member: ApiMember) -> Respo
 def proof(case_id: int, request: Request, db: DbDep, member: ApiMember) -> Response:
     """The signed proof manifest (Ed25519): each exhibit's SHA-256, size, kind, intake and
     custody; check it offline with `asylumlens cases verify-files MANIFEST.json FILE…`."""
+    from asylumlens.cases import evidence_packet  # deferred: see the module docstring
+
     doc = evidence_packet.proof_manifest(
         db, member.actor, member.key, case_id, made_at=workspace(request).now()
     )
