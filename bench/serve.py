@@ -108,9 +108,11 @@ def url_mix(url: str, per_kind: int) -> list[tuple[str, str]]:
 class Tally:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    by_path: list[tuple[str, float]] = field(default_factory=list)
 
-    def add(self, kind: str, seconds: float) -> None:
+    def add(self, kind: str, seconds: float, path: str = "") -> None:
         self.latencies.setdefault(kind, []).append(seconds)
+        self.by_path.append((path, seconds))
 
     @property
     def all(self) -> list[float]:
@@ -132,7 +134,7 @@ async def fetch(client: httpx.AsyncClient, kind: str, path: str, tally: Tally) -
         elapsed = time.perf_counter() - start
         if resp.status_code not in (200, 304):
             tally.errors.append(f"{resp.status_code} {path}")
-        tally.add(kind, elapsed)
+        tally.add(kind, elapsed, path)
     except httpx.HTTPError as exc:
         tally.errors.append(f"{type(exc).__name__} {path}")
 
@@ -225,6 +227,14 @@ def main() -> None:
         header,
         rule,
         *summary_rows(cold, None),
+        "",
+        "Slowest in the cold pass (in the order requested: the first pays the process's "
+        "first-use costs): "
+        + ", ".join(
+            f"`{p}` {ms * 1000:,.0f} ms"
+            for p, ms in sorted(cold.by_path, key=lambda item: -item[1])[:8]
+        )
+        + ".",
         "",
         f"Load: errors {len(hot.errors)}. The clients repeat the mix, so after each URL's "
         "first hit they measure the app's response memo (the release is immutable); the cold "

@@ -97,9 +97,10 @@ def mean_of_yearly_rates_interval(
     if years == 1:
         se, quantile = floor, z
     else:
-        from scipy import stats  # imported here: scipy is slow to import
+        from scipy import special  # imported here (scipy.stats alone costs ~0.35 s more)
 
         spread = float(p.std(ddof=1) / np.sqrt(years))
         se = max(spread, floor)
-        quantile = float(stats.t.ppf(1.0 - (1.0 - confidence) / 2.0, years - 1))
+        # Student's t quantile: stdtrit(df, p) is the inverse of t's CDF (= stats.t.ppf)
+        quantile = float(special.stdtrit(years - 1, 1.0 - (1.0 - confidence) / 2.0))
     return mean, max(0.0, mean - quantile * se), min(1.0, mean + quantile * se)

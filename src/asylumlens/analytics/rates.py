@@ -35,6 +35,7 @@ import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
 
+from asylumlens.analytics.bound import filled, placeholder
 from asylumlens.analytics.code_match import KnownCode, resolve_codes
 from asylumlens.analytics.definitions import (
     CASE_PRIORITY,
@@ -436,9 +437,11 @@ def known_codes(source: Source, name: str) -> list[KnownCode]:
     rollup = covering([r for r in _ROLLUP_ORDER if r.name in source.rollups], {name})
     if rollup is not None:
         table = source.rollups[rollup.name]
-        found = source.run_sql(str(ibis.to_sql(_rollup_codes(table, name), dialect="duckdb")))
+        found = source.run_kept(
+            ("rollup-codes", rollup.name, name), lambda _: _rollup_codes(table, name)
+        )
     else:
-        found = source.run_cached(("codes", name), partial(_used_codes, name=name))
+        found = source.run_kept(("codes", name), partial(_used_codes, name=name))
     return [
         KnownCode(str(code), None if label is None or pd.isna(label) else str(label))
         for code, label in zip(found["code"], found["label"], strict=True)
@@ -485,18 +488,48 @@ def attach_attrs(df: pd.DataFrame, source: Source, spec: RatesSpec) -> pd.DataFr
     return df
 
 
+def code_shape(spec: RatesSpec) -> tuple[RatesSpec, tuple[str, ...]]:
+    """``spec`` with each code filter's values replaced by placeholders (its *shape*:
+    :mod:`asylumlens.analytics.bound`), and those values in placeholder order."""
+    values: list[str] = []
+    where: list[tuple[str, tuple[FilterValue, ...]]] = []
+    for name, vals in spec.where:
+        if DIMENSIONS[name].kind == "code" and all(isinstance(v, str) for v in vals):
+            where.append((name, tuple(placeholder(len(values) + i) for i in range(len(vals)))))
+            values.extend(str(v) for v in vals)
+        else:
+            where.append((name, vals))
+    return replace(spec, where=tuple(where)), tuple(values)
+
+
+def with_values(shape: RatesSpec, values: Sequence[str]) -> RatesSpec:
+    """The spec of ``shape`` with its placeholders replaced by ``values`` (or by other
+    placeholders: the shape itself)."""
+    by_placeholder = {placeholder(i): v for i, v in enumerate(values)}
+    where = tuple((n, filled(vals, by_placeholder)) for n, vals in shape.where)
+    return replace(shape, where=where)
+
+
 def rates_for(source: Source, spec: RatesSpec) -> pd.DataFrame:
     """Run ``spec`` on an open source; raise QueryError when nothing matches. Filter values
-    are resolved to the release's codes first (:func:`check_where_values`)."""
+    are resolved to the release's codes first (:func:`check_where_values`), then bound as
+    parameters of the query's shape, compiled once for every judge, court or nationality."""
     spec = check_where_values(source, spec)
     rollup = rollup_for(source, spec)
+    shape, values = code_shape(spec)
     if rollup is not None:
         table = source.rollups[rollup.name]
-        counts = source.run_cached(
-            ("rollup-counts", rollup.name, spec), lambda _: rollup_counts_expr(table, spec)
+        counts = source.run_bound(
+            ("rollup-counts", rollup.name, shape),
+            lambda vals: rollup_counts_expr(table, with_values(shape, vals)),
+            values,
         )
     else:
-        counts = source.run_cached(("counts", spec), lambda t: counts_expr(t, spec))
+        counts = source.run_bound(
+            ("counts", shape),
+            lambda vals: counts_expr(source.table, with_values(shape, vals)),
+            values,
+        )
     df = finish(counts, spec, source.coverage)
     if df.empty:
         raise QueryError(

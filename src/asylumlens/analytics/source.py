@@ -35,7 +35,7 @@ import os
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -46,8 +46,8 @@ import duckdb
 import ibis
 import pandas as pd
 
+from asylumlens.analytics import bound, spark
 from asylumlens.analytics import rollups as rollup_files
-from asylumlens.analytics import spark
 from asylumlens.analytics.decisions import decisions_sql
 from asylumlens.errors import QueryError, StoreError
 from asylumlens.store import MANIFEST, Release, Store
@@ -109,6 +109,9 @@ ReleaseKey = tuple[str, int]
 
 CLOSE_WAIT_SECONDS = 10.0
 _COMPILED_MAX = 4096
+_KEPT_MAX = 256
+"""Lookup results kept per engine (:meth:`Engine.kept`): a dimension's codes on a few
+releases, each a few thousand rows at most."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,30 @@ class Source:
         of milliseconds, more than running it on the fact table."""
         sql = self.engine.compiled(self.key, query, lambda: build(self.table))
         return self.run_sql(sql)
+
+    def run_bound(
+        self, query: Hashable, build: Callable[[Sequence[str]], Any], values: Sequence[str]
+    ) -> pd.DataFrame:
+        """``build(values)`` run with ``values`` bound as parameters (:mod:`.bound`).
+
+        ``query`` names the shape and must not depend on ``values``: its SQL is compiled
+        once, from ``build(placeholders)``, and reused for any values. Where a shape cannot
+        be bound (or on Spark) the query is compiled with literals, as :meth:`run_cached`.
+        """
+        if self.cursor is not None and values:
+            count = len(values)
+            sql = self.engine.compiled_bound(
+                self.key, query, lambda: build(bound.placeholders(count)), count
+            )
+            if sql is not None:
+                return self.engine.execute(self.cursor, sql, values)
+        return self.run_cached((query, tuple(values)), lambda _table: build(values))
+
+    def run_kept(self, query: Hashable, build: Callable[[Table], Any]) -> pd.DataFrame:
+        """Like :meth:`run_cached`, keeping the (small) result for the life of the engine:
+        for lookups asked on every request, such as a dimension's codes, which a published
+        release can never change. The caller must not modify the frame."""
+        return self.engine.kept(self.key, query, lambda: self.run_cached(query, build))
 
     def run_sql(self, sql: str) -> pd.DataFrame:
         return self.engine.execute(self.cursor, sql)
@@ -211,6 +238,7 @@ class Engine:
         self._connections: dict[ReleaseKey, duckdb.DuckDBPyConnection] = {}
         self._cursors: dict[ReleaseKey, list[duckdb.DuckDBPyConnection]] = {}
         self._compiled: OrderedDict[tuple[ReleaseKey, Hashable], str] = OrderedDict()
+        self._kept: OrderedDict[tuple[ReleaseKey, Hashable], pd.DataFrame] = OrderedDict()
         self._coverage: dict[ReleaseKey, date | None] = {}
         self._local = threading.local()
         _engines.add(self)
@@ -287,17 +315,56 @@ class Engine:
                 self._compiled.popitem(last=False)
         return sql
 
-    def execute(self, cursor: duckdb.DuckDBPyConnection | None, sql: str) -> pd.DataFrame:
+    def compiled_bound(
+        self, key: ReleaseKey, query: Hashable, build: Callable[[], Any], count: int
+    ) -> str | None:
+        """The SQL of the shape ``query`` with its ``count`` placeholders as ``$1…$n``
+        (:func:`.bound.bind_placeholders`), compiled once; None when it cannot be bound."""
+        cache_key = (key, ("bound", query))
+        with self._lock:
+            sql = self._compiled.get(cache_key)
+            if sql is not None:
+                self._compiled.move_to_end(cache_key)
+                return sql or None
+        made = bound.bind_placeholders(str(ibis.to_sql(build(), dialect=self.dialect)), count)
+        with self._lock:
+            self._compiled[cache_key] = made or ""  # "": known not to bind
+            while len(self._compiled) > _COMPILED_MAX:
+                self._compiled.popitem(last=False)
+        return made
+
+    def kept(
+        self, key: ReleaseKey, query: Hashable, compute: Callable[[], pd.DataFrame]
+    ) -> pd.DataFrame:
+        """The result of ``query`` on release ``key``, computed once (:meth:`Source.run_kept`)."""
+        cache_key = (key, query)
+        with self._lock:
+            found = self._kept.get(cache_key)
+            if found is not None:
+                self._kept.move_to_end(cache_key)
+                return found
+        df = compute()
+        with self._lock:
+            self._kept[cache_key] = df
+            while len(self._kept) > _KEPT_MAX:
+                self._kept.popitem(last=False)
+        return df
+
+    def execute(
+        self, cursor: duckdb.DuckDBPyConnection | None, sql: str, params: Sequence[str] = ()
+    ) -> pd.DataFrame:
         """Run ``sql`` on one of this engine's cursors (on a Spark engine: its session),
-        counted so :meth:`close` can wait."""
+        counted so :meth:`close` can wait. ``params`` bind ``$1…$n`` (DuckDB only)."""
         with self._running:
             self._active += 1
         try:
             if cursor is None:
+                if params:
+                    raise QueryError("bound parameters run on DuckDB only")
                 session = spark.spark_session(self.spark_master)
                 df: pd.DataFrame = spark.run_sql(session, sql, self._job_group)
             else:
-                df = cursor.execute(sql).df()
+                df = (cursor.execute(sql, list(params)) if params else cursor.execute(sql)).df()
         finally:
             with self._running:
                 self._active -= 1
@@ -316,6 +383,7 @@ class Engine:
             self._cursors.clear()
             self._connections.clear()
             self._compiled.clear()
+            self._kept.clear()
             self._coverage.clear()
             self._spark_tables.clear()
             for cursor in cursors:

@@ -1,107 +1,132 @@
-"""Vega-Lite specs for the dashboard, built with Altair so chart logic stays in Python.
+"""Vega-Lite specs for the dashboard, written as the plain dicts Vega-Lite reads.
 
 Each function takes JSON-ready rows (as the API returns them) and returns a Vega-Lite dict
-that ``static/charts.js`` hands to the vendored ``vegaEmbed``. Specs embed their data, so
-the "view source" of a chart is the same numbers as the table printed under it. Rates are
-drawn with their 95% Wilson intervals; rows below the decision threshold are drawn faded,
-and a synthetic release puts "SYNTHETIC DATA" into the chart title itself, so an exported
-PNG carries the label too.
+that ``static/charts.js`` hands to the vendored ``vegaEmbed``. Specs embed their data (in
+``datasets``, by name), so the "view source" of a chart is the same numbers as the table
+printed under it. Rates are drawn with their 95% Wilson intervals; rows below the decision
+threshold are drawn faded, and a synthetic release puts "SYNTHETIC DATA" into the chart
+title itself, so an exported PNG carries the label too.
 
-Altair (and the JSON-schema machinery under it, some 25 MiB resident) is imported by the
-first chart drawn, not with the server: a process serving only the case workspace, or an
-upload, never loads it (``bench/exhibits.py`` measures an upload's peak RSS).
+Why not Altair (which built these specs until 2026-12): on a cold page at full scale its
+object model and schema machinery took 30-40% of the page's time and 25 MiB of every
+server's memory, to produce a few nested dicts. The specs here are the ones Altair 6.3 made
+for the same inputs, key for key (checked when the builders were rewritten), and every spec
+the pages emit is still validated against Vega-Lite's JSON schema by the tests
+(test_web_api.py::test_chart_specs_are_valid_vega_lite) and drawn by the browser suite.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import altair as alt
+from typing import Any, Final
 
 FADED = 0.35
 SYNTHETIC_NOTE = "SYNTHETIC DATA – not EOIR figures"
+SCHEMA: Final = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
+_TYPES: Final = {"Q": "quantitative", "N": "nominal", "O": "ordinal"}
+
+Spec = dict[str, Any]
 
 
-def _rate_axis() -> alt.Axis:
-    import altair as alt  # deferred: see the module docstring
+def _field(shorthand: str, **extra: Any) -> Spec:
+    """``"rate:Q"`` as an encoding: ``{"field": "rate", "type": "quantitative"}``; a bare
+    ``"ci_high"`` (a secondary channel such as ``x2``) has no type."""
+    name, _, kind = shorthand.partition(":")
+    out: Spec = {"field": name}
+    if kind:
+        out["type"] = _TYPES[kind]
+    return {**out, **extra}
 
-    return alt.Axis(format="%", title="grant rate")
+
+def _rate_axis() -> Spec:
+    return {"format": "%", "title": "grant rate"}
 
 
-def _title(text: str, synthetic: bool, subtitle: str | None = None) -> alt.TitleParams:
-    import altair as alt  # deferred: see the module docstring
+def _faded() -> Spec:
+    return {"condition": {"test": "datum.below_threshold", "value": FADED}, "value": 1.0}
 
+
+def _title(text: str, synthetic: bool, subtitle: str | None = None) -> Spec:
     lines = [SYNTHETIC_NOTE] if synthetic else []
     if subtitle:
         lines.append(subtitle)
-    return alt.TitleParams(
-        text=text,
-        subtitle=lines if lines else alt.Undefined,
-        subtitleColor="#b00020" if synthetic else "#555",
-        anchor="start",
-    )
+    title: Spec = {"text": text, "anchor": "start"}
+    if lines:
+        title["subtitle"] = lines
+    title["subtitleColor"] = "#b00020" if synthetic else "#555"
+    return title
 
 
-def _finish(chart: alt.TopLevelMixin, height: int) -> dict[str, Any]:
-    # Validation against the Vega-Lite schema costs ~0.2 s a chart; the tests validate every
-    # spec the pages emit instead (test_web_api.py::test_chart_specs_are_valid_vega_lite).
-    spec: dict[str, Any] = chart.properties(width="container", height=height).to_dict(
-        validate=False
+class _Data:
+    """A chart's named datasets, in the order its layers first use them."""
+
+    def __init__(self) -> None:
+        self.sets: dict[str, list[dict[str, Any]]] = {}
+
+    def add(self, rows: Sequence[Mapping[str, Any]]) -> str:
+        name = f"data-{len(self.sets)}"
+        self.sets[name] = [dict(r) for r in rows]
+        return name
+
+
+def _layered(data: _Data, layers: Sequence[tuple[str, Spec]], *, title: Spec, height: int) -> Spec:
+    """A layer chart of ``(dataset name, layer)`` pairs: the data goes on top when every
+    layer shares one dataset, else on each layer."""
+    shared = {name for name, _ in layers}
+    spec: Spec = {"$schema": SCHEMA}
+    if len(shared) == 1:
+        spec["data"] = {"name": next(iter(shared))}
+        spec["layer"] = [layer for _, layer in layers]
+    else:
+        spec["layer"] = [{"data": {"name": name}, **layer} for name, layer in layers]
+    return _finish(spec, data, title=title, height=height)
+
+
+def _finish(spec: Spec, data: _Data, *, title: Spec, height: int) -> Spec:
+    spec.update(
+        {
+            "title": title,
+            "width": "container",
+            "height": height,
+            "datasets": data.sets,
+            "config": {"view": {"stroke": None}},
+            "usermeta": {"embedOptions": {"renderer": "svg"}},
+        }
     )
-    spec.setdefault("config", {})
-    spec["config"]["view"] = {"stroke": None}
-    spec["usermeta"] = {"embedOptions": {"renderer": "svg"}}
     return spec
 
 
-def _values(rows: Sequence[Mapping[str, Any]]) -> alt.InlineData:
-    """Inline data (no pandas round trip, no max-rows check: the rows are already bounded)."""
-    import altair as alt  # deferred: see the module docstring
-
-    return alt.InlineData(values=[dict(r) for r in rows])
-
-
-def _tooltip(label_field: str, label_title: str) -> list[alt.Tooltip]:
-    import altair as alt  # deferred: see the module docstring
-
+def _tooltip(label_field: str, label_title: str) -> list[Spec]:
     return [
-        alt.Tooltip(f"{label_field}:N", title=label_title),
-        alt.Tooltip("rate:Q", format=".1%", title="rate"),
-        alt.Tooltip("ci_low:Q", format=".1%", title="95% low"),
-        alt.Tooltip("ci_high:Q", format=".1%", title="95% high"),
-        alt.Tooltip("grants:Q", title="grants"),
-        alt.Tooltip("total:Q", title="decisions"),
+        _field(f"{label_field}:N", title=label_title),
+        _field("rate:Q", format=".1%", title="rate"),
+        _field("ci_low:Q", format=".1%", title="95% low"),
+        _field("ci_high:Q", format=".1%", title="95% high"),
+        _field("grants:Q", title="grants"),
+        _field("total:Q", title="decisions"),
     ]
 
 
 def _points(
-    base: alt.Chart,
     test: str,
     size: int,
-    x: Any,
-    color: Any,
-    tips: list[alt.Tooltip],
+    x: Spec,
+    color: Spec,
+    tips: list[Spec],
     *,
     filled: bool = False,
-    opacity: Any = None,
-) -> alt.Chart:
+    opacity: Spec | None = None,
+) -> Spec:
     """The ``rate`` points of the rows passing ``test`` (a Vega expression): filled for the
     rows that count, hollow rings (a 1.5 px stroke) for the others, so the two read apart
-    without relying on colour. No ``opacity``: Altair's default."""
-    import altair as alt  # deferred: see the module docstring
-
-    if opacity is None:
-        opacity = alt.Undefined
-    mark = base.transform_filter(test)
-    mark = (
-        mark.mark_point(filled=True, size=size)
-        if filled
-        else mark.mark_point(filled=False, size=size, strokeWidth=1.5)
-    )
-    points: alt.Chart = mark.encode(x=x, y="rate:Q", color=color, opacity=opacity, tooltip=tips)
-    return points
+    without relying on colour."""
+    mark: Spec = {"type": "point", "filled": filled, "size": size}
+    if not filled:
+        mark["strokeWidth"] = 1.5
+    encoding: Spec = {"x": x, "y": _field("rate:Q"), "color": color, "tooltip": tips}
+    if opacity is not None:
+        encoding["opacity"] = opacity
+    return {"mark": mark, "encoding": encoding, "transform": [{"filter": test}]}
 
 
 def trend_chart(
@@ -120,30 +145,35 @@ def trend_chart(
     is drawn as a hollow, faded point with no line through it, so the line never swings on
     a handful of decisions; the table beside the chart flags the same years.
     """
-    import altair as alt  # deferred: see the module docstring
-
-    data = [{**r, "line_rate": None if r.get("below_threshold") else r.get("rate")} for r in rows]
-    base = alt.Chart(_values(data))
-    x_enc = alt.X(f"{x}:O", title=x_title, axis=alt.Axis(labelOverlap="greedy", labelAngle=-45))
-    color: Any = (
-        alt.Color(f"{series}:N", title=None, legend=alt.Legend(orient="bottom", columns=1))
+    data = _Data()
+    base = data.add(
+        [{**r, "line_rate": None if r.get("below_threshold") else r.get("rate")} for r in rows]
+    )
+    x_enc = _field(f"{x}:O", title=x_title, axis={"labelOverlap": "greedy", "labelAngle": -45})
+    color: Spec = (
+        _field(f"{series}:N", title=None, legend={"orient": "bottom", "columns": 1})
         if series
-        else alt.value("#1f5fa8")
+        else {"value": "#1f5fa8"}
     )
-    opacity = alt.condition("datum.below_threshold", alt.value(FADED), alt.value(1.0))
     tips = _tooltip(series or x, series or x_title)
-    line = base.mark_line(point=False, invalid="break-paths-show-domains").encode(
-        x=x_enc, y=alt.Y("line_rate:Q", axis=_rate_axis()), color=color
-    )
-    bars = base.mark_rule().encode(
-        x=x_enc, y="ci_low:Q", y2="ci_high:Q", color=color, opacity=opacity
-    )
-    solid = _points(base, "!datum.below_threshold", 45, x_enc, color, tips, filled=True)
-    thin = _points(base, "datum.below_threshold", 45, x_enc, color, tips, opacity=alt.value(0.7))
-    layered = alt.layer(line, bars, solid, thin).properties(
-        title=_title(title, synthetic, subtitle)
-    )
-    return _finish(layered, 260)
+    line = {
+        "mark": {"type": "line", "point": False, "invalid": "break-paths-show-domains"},
+        "encoding": {"x": x_enc, "y": _field("line_rate:Q", axis=_rate_axis()), "color": color},
+    }
+    bars = {
+        "mark": {"type": "rule"},
+        "encoding": {
+            "x": x_enc,
+            "y": _field("ci_low:Q"),
+            "y2": _field("ci_high"),
+            "color": color,
+            "opacity": _faded(),
+        },
+    }
+    solid = _points("!datum.below_threshold", 45, x_enc, color, tips, filled=True)
+    thin = _points("datum.below_threshold", 45, x_enc, color, tips, opacity={"value": 0.7})
+    layers = [(base, line), (base, bars), (base, solid), (base, thin)]
+    return _layered(data, layers, title=_title(title, synthetic, subtitle), height=260)
 
 
 def bar_chart(
@@ -156,20 +186,28 @@ def bar_chart(
     subtitle: str | None = None,
 ) -> dict[str, Any]:
     """Horizontal bars, highest rate first, with interval whiskers."""
-    import altair as alt  # deferred: see the module docstring
-
-    base = alt.Chart(_values(rows))
-    y_enc = alt.Y(f"{label}:N", sort="-x", title=label_title or None, axis=alt.Axis(labelLimit=280))
-    opacity = alt.condition("datum.below_threshold", alt.value(FADED), alt.value(1.0))
-    bars = base.mark_bar(color="#7aa6d6").encode(
-        x=alt.X("rate:Q", axis=_rate_axis(), scale=alt.Scale(domain=[0, 1])),
-        y=y_enc,
-        opacity=opacity,
-        tooltip=_tooltip(label, label_title or label),
+    data = _Data()
+    base = data.add(rows)
+    y_enc = _field(f"{label}:N", sort="-x", title=label_title or None, axis={"labelLimit": 280})
+    bars = {
+        "mark": {"type": "bar", "color": "#7aa6d6"},
+        "encoding": {
+            "x": _field("rate:Q", axis=_rate_axis(), scale={"domain": [0, 1]}),
+            "y": y_enc,
+            "opacity": _faded(),
+            "tooltip": _tooltip(label, label_title or label),
+        },
+    }
+    whiskers = {
+        "mark": {"type": "rule", "color": "#1b1b1b"},
+        "encoding": {"x": _field("ci_low:Q"), "x2": _field("ci_high"), "y": y_enc},
+    }
+    return _layered(
+        data,
+        [(base, bars), (base, whiskers)],
+        title=_title(title, synthetic, subtitle),
+        height=max(120, 22 * len(rows)),
     )
-    whiskers = base.mark_rule(color="#1b1b1b").encode(x="ci_low:Q", x2="ci_high:Q", y=y_enc)
-    layered = alt.layer(bars, whiskers).properties(title=_title(title, synthetic, subtitle))
-    return _finish(layered, max(120, 22 * len(rows)))
 
 
 def share_chart(
@@ -182,24 +220,29 @@ def share_chart(
     subtitle: str | None = None,
 ) -> dict[str, Any]:
     """What share of decisions each group makes up (the caseload mix), largest first."""
-    import altair as alt  # deferred: see the module docstring
-
     total = sum(int(r.get("total") or 0) for r in rows) or 1
-    data = [{**r, "share": int(r.get("total") or 0) / total} for r in rows]
-    base = alt.Chart(_values(data))
-    y_enc = alt.Y(f"{label}:N", sort="-x", title=label_title or None, axis=alt.Axis(labelLimit=200))
-    bars = base.mark_bar(color="#8c6bb1").encode(
-        x=alt.X("share:Q", axis=alt.Axis(format="%", title="share of decisions")),
-        y=y_enc,
-        tooltip=[
-            alt.Tooltip(f"{label}:N", title=label_title or label),
-            alt.Tooltip("share:Q", format=".1%", title="share"),
-            alt.Tooltip("total:Q", title="decisions"),
-            alt.Tooltip("rate:Q", format=".1%", title="grant rate"),
-        ],
+    data = _Data()
+    base = data.add([{**r, "share": int(r.get("total") or 0) / total} for r in rows])
+    spec: Spec = {
+        "$schema": SCHEMA,
+        "data": {"name": base},
+        "mark": {"type": "bar", "color": "#8c6bb1"},
+        "encoding": {
+            "x": _field("share:Q", axis={"format": "%", "title": "share of decisions"}),
+            "y": _field(
+                f"{label}:N", sort="-x", title=label_title or None, axis={"labelLimit": 200}
+            ),
+            "tooltip": [
+                _field(f"{label}:N", title=label_title or label),
+                _field("share:Q", format=".1%", title="share"),
+                _field("total:Q", title="decisions"),
+                _field("rate:Q", format=".1%", title="grant rate"),
+            ],
+        },
+    }
+    return _finish(
+        spec, data, title=_title(title, synthetic, subtitle), height=max(100, 22 * len(rows))
     )
-    chart = bars.properties(title=_title(title, synthetic, subtitle))
-    return _finish(chart, max(100, 22 * len(rows)))
 
 
 def roulette_chart(
@@ -215,38 +258,43 @@ def roulette_chart(
     subtitle: str | None = None,
 ) -> dict[str, Any]:
     """The spread of a court's judges: raw rate (hollow), shrunken estimate and its interval."""
-    import altair as alt  # deferred: see the module docstring
-
-    base = alt.Chart(_values(rows))
-    y_enc = alt.Y(
-        "label:N", sort=alt.EncodingSortField(field=estimate, order="descending"), title=None
-    )
+    data = _Data()
+    base = data.add(rows)
+    y_enc = _field("label:N", sort={"field": estimate, "order": "descending"}, title=None)
     tips = [
-        alt.Tooltip("label:N", title="judge"),
-        alt.Tooltip(f"{raw}:Q", format=".1%", title="raw rate"),
-        alt.Tooltip(f"{estimate}:Q", format=".1%", title="shrunken estimate"),
-        alt.Tooltip(f"{low}:Q", format=".1%", title="95% low"),
-        alt.Tooltip(f"{high}:Q", format=".1%", title="95% high"),
-        alt.Tooltip("total:Q", title="decisions"),
+        _field("label:N", title="judge"),
+        _field(f"{raw}:Q", format=".1%", title="raw rate"),
+        _field(f"{estimate}:Q", format=".1%", title="shrunken estimate"),
+        _field(f"{low}:Q", format=".1%", title="95% low"),
+        _field(f"{high}:Q", format=".1%", title="95% high"),
+        _field("total:Q", title="decisions"),
     ]
-    x_scale = alt.Scale(domain=[0, 1])
-    interval = base.mark_rule(color="#888").encode(
-        x=alt.X(f"{low}:Q", axis=_rate_axis(), scale=x_scale), x2=f"{high}:Q", y=y_enc
-    )
-    raw_pts = base.mark_point(color="#b35806", size=40).encode(x=f"{raw}:Q", y=y_enc, tooltip=tips)
-    est_pts = base.mark_point(filled=True, color="#1f5fa8", size=60).encode(
-        x=f"{estimate}:Q", y=y_enc, tooltip=tips
-    )
-    layers: list[Any] = [interval, raw_pts, est_pts]
+    interval = {
+        "mark": {"type": "rule", "color": "#888"},
+        "encoding": {
+            "x": _field(f"{low}:Q", axis=_rate_axis(), scale={"domain": [0, 1]}),
+            "x2": _field(high),
+            "y": y_enc,
+        },
+    }
+    raw_pts = {
+        "mark": {"type": "point", "color": "#b35806", "size": 40},
+        "encoding": {"x": _field(f"{raw}:Q"), "y": y_enc, "tooltip": tips},
+    }
+    est_pts = {
+        "mark": {"type": "point", "filled": True, "color": "#1f5fa8", "size": 60},
+        "encoding": {"x": _field(f"{estimate}:Q"), "y": y_enc, "tooltip": tips},
+    }
+    layers: list[tuple[str, Spec]] = [(base, interval), (base, raw_pts), (base, est_pts)]
     if court_rate is not None:
-        court = (
-            alt.Chart(_values([{"court_rate": court_rate}]))
-            .mark_rule(color="#b00020", strokeDash=[4, 3])
-            .encode(x="court_rate:Q")
-        )
-        layers.append(court)
-    layered = alt.layer(*layers).properties(title=_title(title, synthetic, subtitle))
-    return _finish(layered, max(140, 20 * len(rows)))
+        court = {
+            "mark": {"type": "rule", "color": "#b00020", "strokeDash": [4, 3]},
+            "encoding": {"x": _field("court_rate:Q")},
+        }
+        layers.append((data.add([{"court_rate": court_rate}]), court))
+    return _layered(
+        data, layers, title=_title(title, synthetic, subtitle), height=max(140, 20 * len(rows))
+    )
 
 
 def compare_chart(
@@ -302,49 +350,58 @@ def claim_chart(
     claimed value in its figure's colour. ``claimed`` is (row prefix, legend name, claimed
     rate as a fraction, its label): ``("period", "period rate", 0.10, "claimed 10%")``.
     Readings that reproduce the claim are filled; the others hollow."""
-    import altair as alt  # deferred: see the module docstring
-
-    points = _claim_points(rows, [(prefix, name) for prefix, name, _, _ in claimed])
     names = [name for _, name, _, _ in claimed]
-    color = alt.Color(
+    data = _Data()
+    base = data.add(_claim_points(rows, [(prefix, name) for prefix, name, _, _ in claimed]))
+    claims = data.add(
+        [{"figure": name, "claimed": value, "text": text} for _, name, value, text in claimed]
+    )
+    color = _field(
         "figure:N",
         title=None,
-        scale=alt.Scale(domain=names, range=["#1f5fa8", "#b35806"][: len(names)]),
-        legend=alt.Legend(orient="bottom", columns=1, labelLimit=360),
+        scale={"domain": names, "range": ["#1f5fa8", "#b35806"][: len(names)]},
+        legend={"orient": "bottom", "columns": 1, "labelLimit": 360},
     )
-    x_enc = alt.X(
+    x_enc = _field(
         "rank:Q",
         title="reading, closest to the claim first",
-        scale=alt.Scale(domain=[0, len(rows) + 1], nice=False),
-        axis=alt.Axis(format="d", tickMinStep=1),
+        scale={"domain": [0, len(rows) + 1], "nice": False},
+        axis={"format": "d", "tickMinStep": 1},
     )
     tips = [
-        alt.Tooltip("rank:Q", title="rank"),
-        alt.Tooltip("reading:N", title="reading"),
-        alt.Tooltip("label:N", title="period"),
-        alt.Tooltip("rate:Q", format=".1%", title="rate"),
-        alt.Tooltip("ci_low:Q", format=".1%", title="95% low"),
-        alt.Tooltip("ci_high:Q", format=".1%", title="95% high"),
-        alt.Tooltip("grants:Q", title="grants"),
-        alt.Tooltip("decisions:Q", title="decisions"),
-        alt.Tooltip("diff_points:Q", format="+.1f", title="points from the claim"),
+        _field("rank:Q", title="rank"),
+        _field("reading:N", title="reading"),
+        _field("label:N", title="period"),
+        _field("rate:Q", format=".1%", title="rate"),
+        _field("ci_low:Q", format=".1%", title="95% low"),
+        _field("ci_high:Q", format=".1%", title="95% high"),
+        _field("grants:Q", title="grants"),
+        _field("decisions:Q", title="decisions"),
+        _field("diff_points:Q", format="+.1f", title="points from the claim"),
     ]
-    base = alt.Chart(_values(points))
-    intervals = base.mark_rule(opacity=0.6).encode(
-        x=x_enc, y=alt.Y("ci_low:Q", axis=_rate_axis()), y2="ci_high:Q", color=color
-    )
-    matched = _points(base, "datum.matches", 60, x_enc, color, tips, filled=True)
-    other = _points(base, "!datum.matches", 40, x_enc, color, tips)
-    claims = alt.Chart(
-        _values(
-            [{"figure": name, "claimed": value, "text": text} for _, name, value, text in claimed]
-        )
-    )
-    rules = claims.mark_rule(strokeDash=[6, 4], strokeWidth=1.5).encode(y="claimed:Q", color=color)
-    labels = claims.mark_text(align="left", dx=4, dy=-7).encode(
-        x=alt.value(0), y="claimed:Q", text="text:N", color=color
-    )
-    layered = alt.layer(intervals, rules, labels, other, matched).properties(
-        title=_title(title, synthetic, subtitle)
-    )
-    return _finish(layered, 300)
+    intervals = {
+        "mark": {"type": "rule", "opacity": 0.6},
+        "encoding": {
+            "x": x_enc,
+            "y": _field("ci_low:Q", axis=_rate_axis()),
+            "y2": _field("ci_high"),
+            "color": color,
+        },
+    }
+    rules = {
+        "mark": {"type": "rule", "strokeDash": [6, 4], "strokeWidth": 1.5},
+        "encoding": {"y": _field("claimed:Q"), "color": color},
+    }
+    labels = {
+        "mark": {"type": "text", "align": "left", "dx": 4, "dy": -7},
+        "encoding": {
+            "x": {"value": 0},
+            "y": _field("claimed:Q"),
+            "text": _field("text:N"),
+            "color": color,
+        },
+    }
+    matched = _points("datum.matches", 60, x_enc, color, tips, filled=True)
+    other = _points("!datum.matches", 40, x_enc, color, tips)
+    layers = [(base, intervals), (claims, rules), (claims, labels), (base, other), (base, matched)]
+    return _layered(data, layers, title=_title(title, synthetic, subtitle), height=300)
