@@ -559,6 +559,27 @@ def test_cached_responses_are_identical_and_honour_etags(app: FastAPI) -> None:
         assert_error(fresh.get("/api/v1/rates?by=bogus"), 422)
 
 
+def test_a_memo_hit_sends_the_gzip_the_gzip_layer_sent(app: FastAPI) -> None:
+    """The memo answers a gzip-accepting repeat with its stored compressed bytes: the same
+    body once decoded, and the headers Starlette's gzip layer gave the first answer."""
+    gz = {"Accept-Encoding": "gzip"}
+    with TestClient(app) as fresh:
+        for url in ("/courts/NYC", "/api/v1/rates?by=court&definition=eoir"):
+            first, repeat = fresh.get(url, headers=gz), fresh.get(url, headers=gz)
+            assert first.status_code == repeat.status_code == 200, url
+            assert repeat.content == first.content
+            for resp in (first, repeat):
+                assert resp.headers["content-encoding"] == "gzip"
+                assert int(resp.headers["content-length"]) == resp.num_bytes_downloaded
+            same = ("vary", "etag", "content-type", "cache-control", "x-asylumlens-release")
+            assert {h: repeat.headers.get(h) for h in same} == {
+                h: first.headers.get(h) for h in same
+            }
+            assert "Accept-Encoding" in repeat.headers["vary"]
+            plain = fresh.get(url, headers={"Accept-Encoding": "identity"})
+            assert plain.content == first.content and "content-encoding" not in plain.headers
+
+
 def test_methodology_renders_the_document(client: TestClient) -> None:
     html = client.get("/methodology").text
     for name in analytics.DEFINITIONS:

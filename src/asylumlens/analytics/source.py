@@ -239,6 +239,7 @@ class Engine:
         self._cursors: dict[ReleaseKey, list[duckdb.DuckDBPyConnection]] = {}
         self._compiled: OrderedDict[tuple[ReleaseKey, Hashable], str] = OrderedDict()
         self._kept: OrderedDict[tuple[ReleaseKey, Hashable], pd.DataFrame] = OrderedDict()
+        self._tables: dict[ReleaseKey, tuple[int, Any, dict[str, Any]]] = {}
         self._coverage: dict[ReleaseKey, date | None] = {}
         self._local = threading.local()
         _engines.add(self)
@@ -279,7 +280,7 @@ class Engine:
             yield Source(rel, self._spark_table(rel, key), None, key, self)
             return
         base = self._base_connection(rel, key)
-        bound: dict[ReleaseKey, tuple[int, duckdb.DuckDBPyConnection, Any, dict[str, Any]]] = (
+        bound: dict[ReleaseKey, tuple[int, duckdb.DuckDBPyConnection]] = (
             self._local.__dict__.setdefault("bound", {})
         )
         entry = bound.get(key)
@@ -289,15 +290,33 @@ class Engine:
             with self._lock:
                 cursor = base.cursor()
                 self._cursors.setdefault(key, []).append(cursor)
-                generation = self._generation
-            backend = ibis.duckdb.from_connection(cursor)
-            tables = {
-                r.name: backend.table(_rollup_view(r))
-                for r in (rollup_files.present_rollups(rel.path) if self.use_rollups else ())
-            }
-            entry = (generation, cursor, backend.table("decisions"), tables)
+                entry = (self._generation, cursor)
             bound[key] = entry
-        yield Source(rel, entry[2], entry[1], key, self, entry[3])
+        facts, rollup_tables = self._ibis_tables(rel, key, entry[1])
+        yield Source(rel, facts, entry[1], key, self, rollup_tables)
+
+    def _ibis_tables(
+        self, rel: Release, key: ReleaseKey, cursor: duckdb.DuckDBPyConnection
+    ) -> tuple[Any, dict[str, Any]]:
+        """The release's fact table and rollups as Ibis tables, made once per release and
+        shared by every thread: an Ibis table only describes the schema that expressions
+        are built and compiled against (each query then runs on its thread's own cursor),
+        and making one asks DuckDB for its schema, ~20 ms a table, which every new worker
+        thread would otherwise pay on its first query."""
+        with self._lock:
+            made = self._tables.get(key)
+            if made is not None and made[0] == self._generation:
+                return made[1], made[2]
+            generation = self._generation
+        backend = ibis.duckdb.from_connection(cursor)
+        rollup_tables = {
+            r.name: backend.table(_rollup_view(r))
+            for r in (rollup_files.present_rollups(rel.path) if self.use_rollups else ())
+        }
+        facts = backend.table("decisions")
+        with self._lock:
+            self._tables[key] = (generation, facts, rollup_tables)
+        return facts, rollup_tables
 
     def compiled(self, key: ReleaseKey, query: Hashable, build: Callable[[], Any]) -> str:
         """The SQL (this engine's dialect) of ``query`` on release ``key``, compiled from
@@ -384,6 +403,7 @@ class Engine:
             self._connections.clear()
             self._compiled.clear()
             self._kept.clear()
+            self._tables.clear()
             self._coverage.clear()
             self._spark_tables.clear()
             for cursor in cursors:

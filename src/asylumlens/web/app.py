@@ -36,7 +36,7 @@ from asylumlens.web import (
     similar_page,
     twins,
 )
-from asylumlens.web.cache import ResponseCache, ResponseMemo
+from asylumlens.web.cache import GZIP_LEVEL, GZIP_MINIMUM_SIZE, ResponseCache, ResponseMemo
 from asylumlens.web.case_api import install_case_error_handlers
 from asylumlens.web.context import PinnedStates, build_state
 from asylumlens.web.error_handlers import install_error_handlers
@@ -139,10 +139,16 @@ def create_app(
     app.include_router(embeds.router, dependencies=[Depends(reject_unknown_page_parameters)])
     app.include_router(pages.router, dependencies=[Depends(reject_unknown_page_parameters)])
     app.include_router(similar_page.router)
-    # Middleware added last runs first: gzip wraps the memo, so the memo holds plain bodies
-    # and each client gets the encoding it asked for (vega's JS shrinks ~4x for phones).
+    # Middleware added last runs first: gzip wraps the memo, so each client gets the encoding
+    # it asked for (vega's JS shrinks ~4x for phones); the memo keeps a stored body's gzipped
+    # bytes beside it and answers repeats with them, which the gzip layer passes through.
     app.add_middleware(ResponseCache, memo=app.state.memo)
-    app.add_middleware(PublicOnly, middleware=GZipMiddleware, minimum_size=1024, compresslevel=5)
+    app.add_middleware(
+        PublicOnly,
+        middleware=GZipMiddleware,
+        minimum_size=GZIP_MINIMUM_SIZE,
+        compresslevel=GZIP_LEVEL,
+    )
     app.add_middleware(PrivateHeaders)  # no-store on every private response
     app.add_middleware(ApiCors)  # Access-Control-Allow-Origin: * on the API, for notebooks
     app.add_middleware(Guard)  # outermost: sees every request and every response
