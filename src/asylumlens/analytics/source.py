@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Final, Literal, cast, get_args
+from typing import Any, Final, Literal, TypeVar, cast, get_args
 
 import duckdb
 import ibis
@@ -56,6 +56,7 @@ StoreArg = Store | Path | str | None
 ReleaseArg = Release | str | None
 
 Table = Any  # ibis.Table
+V = TypeVar("V")
 
 EngineKind = Literal["duckdb", "spark"]
 ENGINE_KINDS: Final[tuple[str, ...]] = get_args(EngineKind)
@@ -321,53 +322,50 @@ class Engine:
     def compiled(self, key: ReleaseKey, query: Hashable, build: Callable[[], Any]) -> str:
         """The SQL (this engine's dialect) of ``query`` on release ``key``, compiled from
         ``build()`` once."""
-        cache_key = (key, query)
-        with self._lock:
-            sql = self._compiled.get(cache_key)
-            if sql is not None:
-                self._compiled.move_to_end(cache_key)
-                return sql
-        sql = str(ibis.to_sql(build(), dialect=self.dialect))
-        with self._lock:
-            self._compiled[cache_key] = sql
-            while len(self._compiled) > _COMPILED_MAX:
-                self._compiled.popitem(last=False)
-        return sql
+        return self._once(self._compiled, _COMPILED_MAX, (key, query), lambda: self._sql(build()))
 
     def compiled_bound(
         self, key: ReleaseKey, query: Hashable, build: Callable[[], Any], count: int
     ) -> str | None:
         """The SQL of the shape ``query`` with its ``count`` placeholders as ``$1…$n``
         (:func:`.bound.bind_placeholders`), compiled once; None when it cannot be bound."""
-        cache_key = (key, ("bound", query))
-        with self._lock:
-            sql = self._compiled.get(cache_key)
-            if sql is not None:
-                self._compiled.move_to_end(cache_key)
-                return sql or None
-        made = bound.bind_placeholders(str(ibis.to_sql(build(), dialect=self.dialect)), count)
-        with self._lock:
-            self._compiled[cache_key] = made or ""  # "": known not to bind
-            while len(self._compiled) > _COMPILED_MAX:
-                self._compiled.popitem(last=False)
-        return made
+        made = self._once(
+            self._compiled,
+            _COMPILED_MAX,
+            (key, ("bound", query)),
+            lambda: bound.bind_placeholders(self._sql(build()), count) or "",  # "": won't bind
+        )
+        return made or None
 
     def kept(
         self, key: ReleaseKey, query: Hashable, compute: Callable[[], pd.DataFrame]
     ) -> pd.DataFrame:
         """The result of ``query`` on release ``key``, computed once (:meth:`Source.run_kept`)."""
-        cache_key = (key, query)
+        return self._once(self._kept, _KEPT_MAX, (key, query), compute)
+
+    def _sql(self, expr: Any) -> str:
+        return str(ibis.to_sql(expr, dialect=self.dialect))
+
+    def _once(
+        self,
+        cache: OrderedDict[tuple[ReleaseKey, Hashable], V],
+        limit: int,
+        cache_key: tuple[ReleaseKey, Hashable],
+        make: Callable[[], V],
+    ) -> V:
+        """``cache[cache_key]``, made by ``make()`` (outside the lock) when missing; the
+        least recently used entries go beyond ``limit``."""
         with self._lock:
-            found = self._kept.get(cache_key)
+            found = cache.get(cache_key)
             if found is not None:
-                self._kept.move_to_end(cache_key)
+                cache.move_to_end(cache_key)
                 return found
-        df = compute()
+        made = make()
         with self._lock:
-            self._kept[cache_key] = df
-            while len(self._kept) > _KEPT_MAX:
-                self._kept.popitem(last=False)
-        return df
+            cache[cache_key] = made
+            while len(cache) > limit:
+                cache.popitem(last=False)
+        return made
 
     def execute(
         self, cursor: duckdb.DuckDBPyConnection | None, sql: str, params: Sequence[str] = ()
