@@ -776,17 +776,21 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    engine: EngineOption = "duckdb",
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Serve the dashboard and the JSON API (/api/v1) for one release of the store.
 
     The server keeps serving the release version it started on until it restarts, even
-    if that release id is ingested again meanwhile.
+    if that release id is ingested again meanwhile. Every public page and API query runs
+    on --engine (DuckDB answers in milliseconds; Spark in most of a second a query, and it
+    starts its session before the server listens: docs/scale.md).
     Example: asylumlens serve --store demo-data --port 8000
     """
     from asylumlens.store import Store
     from asylumlens.web.server import serve as run
 
-    run(Store.resolve(store), release, host, port, base_url)
+    run(Store.resolve(store), release, host, port, base_url, engine=_engine(engine, spark_master))
 
 
 # ---------------------------------------------------------------------------------------

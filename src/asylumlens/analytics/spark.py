@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import threading
+from pathlib import Path
 from typing import Any, Final
 
 import pandas as pd
@@ -50,11 +52,23 @@ def spark_master(master: str | None = None) -> str:
     return master or os.environ.get(SPARK_MASTER_ENV) or DEFAULT_SPARK_MASTER
 
 
+def java_runtime() -> str | None:
+    """The ``java`` Spark's launcher will run: ``$JAVA_HOME/bin/java`` when ``JAVA_HOME`` is
+    set (as ``spark-class`` does), else ``java`` on the PATH; None when there is none."""
+    home = os.environ.get("JAVA_HOME")
+    if home:
+        runner = Path(home) / "bin" / "java"
+        return str(runner) if runner.is_file() and os.access(runner, os.X_OK) else None
+    return shutil.which("java")
+
+
 def spark_session(master: str | None = None) -> Any:
     """The process's Spark session, created on first use with :data:`SPARK_SETTINGS`.
 
     One per process (a JVM holds one active session): asking again for another master
-    while one runs is a :class:`QueryError`, not a silent second cluster.
+    while one runs is a :class:`QueryError`, not a silent second cluster. A machine
+    without PySpark or a Java runtime, or a JVM that exits before the session is up, is a
+    one-line :class:`QueryError` (the CLI and ``serve`` print it), not a Py4J traceback.
     """
     global _session, _session_master
     wanted = spark_master(master)
@@ -69,10 +83,21 @@ def spark_session(master: str | None = None) -> Any:
                 from pyspark.sql import SparkSession
             except ImportError:  # pragma: no cover - pyspark is a dependency
                 raise QueryError("engine spark needs pyspark (pip install pyspark)") from None
+            if java_runtime() is None:
+                where = "$JAVA_HOME/bin/java" if os.environ.get("JAVA_HOME") else "java on PATH"
+                raise QueryError(
+                    f"engine spark needs a Java 17 runtime ({where} not found; "
+                    "e.g. apt-get install openjdk-17-jre-headless); docs/scale.md"
+                )
+            from pyspark.errors import PySparkRuntimeError
+
             builder = SparkSession.builder.master(wanted).appName("asylumlens")
             for name, value in SPARK_SETTINGS.items():
                 builder = builder.config(name, value)
-            session = builder.getOrCreate()
+            try:
+                session = builder.getOrCreate()
+            except PySparkRuntimeError as exc:  # the JVM did not come up (bad Java, master)
+                raise QueryError(f"the Spark session on {wanted} did not start: {exc}") from None
             session.sparkContext.setLogLevel("ERROR")
             _session, _session_master = session, wanted
         return _session

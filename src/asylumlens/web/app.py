@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 
 from asylumlens import __version__
 from asylumlens.analytics import Engine
+from asylumlens.analytics.source import DEFAULT_ENGINE_KIND
 from asylumlens.store import Store
 from asylumlens.web import (
     api,
@@ -77,6 +78,7 @@ def create_app(
     base_url: str | None = None,
     memo: ResponseMemo | None = None,
     cases: CaseWorkspace | None = None,
+    engine: Engine | str = DEFAULT_ENGINE_KIND,
 ) -> FastAPI:
     """The app serving ``release_id`` (default: the newest release) of ``store``.
 
@@ -85,15 +87,23 @@ def create_app(
     cache (bounded in bytes), exposed as ``app.state.memo``.
 
     The app owns one analytics :class:`~asylumlens.analytics.Engine` (``app.state.engine``):
-    every request's queries run on its connections, and shutdown (the lifespan's end)
-    closes them, interrupting any query still running.
+    every public page's and API route's queries run on it, and shutdown (the lifespan's
+    end) closes it, interrupting any query still running. ``engine`` is its kind
+    (``duckdb``, the default, or ``spark``: ``serve --engine``) or an engine the app takes
+    over (``Engine("spark", spark_master=...)``; the app closes it at shutdown). A Spark
+    engine is started here and opens the default release, so a machine without Java or
+    PySpark, or a release without ``decisions.parquet``, fails at start-up with one line,
+    not on a visitor's request. The case workspace (SQLAlchemy) is the same on either.
 
     ``cases`` is the private case workspace (``app.state.cases``): by default the store's
     (``$ASYLUMLENS_DATABASE_URL`` or ``<store>/cases.sqlite``, key from ``$ASYLUMLENS_KEY``
     or ``<store>/case.key``), opened on the first private request.
     """
     release = store.release(release_id)
-    engine = Engine()
+    engine = engine if isinstance(engine, Engine) else Engine(engine)
+    if engine.kind == "spark":
+        with engine.open(store, release):
+            pass  # the session, the release's view and its coverage: now, not per visitor
     workspace = cases if cases is not None else CaseWorkspace.for_store(store.root)
 
     @asynccontextmanager

@@ -6,6 +6,7 @@ from typing import Any
 
 import uvicorn
 
+from asylumlens.analytics.source import DEFAULT_ENGINE_KIND, Engine
 from asylumlens.store import Store
 from asylumlens.web.app import create_app
 
@@ -29,9 +30,16 @@ def server_config(app: Any, host: str, port: int, *, log_level: str = "info") ->
 
 
 def serve(
-    store: Store, release_id: str | None, host: str, port: int, base_url: str | None = None
+    store: Store,
+    release_id: str | None,
+    host: str,
+    port: int,
+    base_url: str | None = None,
+    *,
+    engine: Engine | str = DEFAULT_ENGINE_KIND,
 ) -> None:
-    """Build the app (failing fast on a bad store or release), then serve until interrupted."""
-    app = create_app(store, release_id, base_url=base_url)
+    """Build the app (failing fast on a bad store or release, or a Spark engine that cannot
+    start), then serve until interrupted. ``engine``: see :func:`create_app`."""
+    app = create_app(store, release_id, base_url=base_url, engine=engine)
     app.state.cases.check_key()  # a wrong case key stops here, never decrypting garbage
     uvicorn.Server(server_config(app, host, port)).run()
