@@ -3,9 +3,10 @@ memory per query, whether both engines give the same rows, and where Spark overt
 
 Usage::
 
-    python bench/spark.py --store bench/data/store [--series bench/data/series]
+    python bench/spark.py --store bench/data/store [--release ID] [--series bench/data/series]
         [--series-cases 2000000] [--releases 6] [--sizes 250000,1000000]
-        [--repeat 3] [--history-repeat 1] [--spark-master URL] [--parts 1,2,3] [--no-record]
+        [--scratch bench/data/sizes] [--repeat 3] [--history-repeat 1] [--spark-master URL]
+        [--parts 1,2,3] [--results bench/RESULTS.md] [--no-record]
 
 Three parts, each run once per engine, each engine in a fresh subprocess of its own (this
 script with ``worker PLAN.json``), so a cold run is really the first in its process and the
