@@ -35,12 +35,16 @@ SPARK_SETTINGS: Final[dict[str, str]] = {
     "spark.sql.shuffle.partitions": "4",
     "spark.default.parallelism": "4",
     "spark.ui.enabled": "false",
-    "spark.driver.memory": "1g",
+    "spark.driver.memory": "2g",
+    "spark.sql.autoBroadcastJoinThreshold": "-1",
     "spark.sql.session.timeZone": "UTC",
     "spark.ui.showConsoleProgress": "false",
 }
 """The session's settings: sized for a 2-core machine (a cluster's spark-submit overrides
-them with its own ``--conf``)."""
+them with its own ``--conf``). No broadcast joins: the only joins are the release history's,
+between releases of millions of records each, and with broadcasts on (and 1 GiB) Spark ran
+out of memory building them on a series of 2 M-case releases (``bench/spark.py``,
+2026-12-03); sort-merge joins need no table to fit in memory."""
 
 _lock = threading.Lock()
 _session: Any = None  # pyspark.sql.SparkSession (pyspark ships partial type information)
